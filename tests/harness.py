@@ -45,12 +45,19 @@ class HarnessError(AssertionError):
 def run(cmd: Sequence[str] | str, cwd: Path, env: dict[str, str] | None = None) -> str:
     shell = isinstance(cmd, str)
     proc = subprocess.run(
-        cmd, cwd=cwd, env=env, shell=shell, text=True, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, check=False,
+        cmd,
+        cwd=cwd,
+        env=env,
+        shell=shell,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        check=False,
     )
     if proc.returncode != 0:
         shown = cmd if shell else " ".join(cmd)
-        raise HarnessError(f"`{shown}` failed in {cwd} (exit {proc.returncode}):\n{proc.stdout[-8000:]}")
+        tail = proc.stdout[-8000:]
+        raise HarnessError(f"`{shown}` failed in {cwd} (exit {proc.returncode}):\n{tail}")
     return proc.stdout
 
 
@@ -60,13 +67,17 @@ def template_snapshot(into: Path) -> Path:
     snapshot.mkdir(parents=True)
     shutil.copy2(REPO_ROOT / "copier.yml", snapshot / "copier.yml")
     shutil.copytree(REPO_ROOT / "questions", snapshot / "questions")
-    shutil.copytree(REPO_ROOT / "templates", snapshot / "templates",
-                    ignore=shutil.ignore_patterns("__pycache__", ".venv", "*.pyc"))
+    shutil.copytree(
+        REPO_ROOT / "templates",
+        snapshot / "templates",
+        ignore=shutil.ignore_patterns("__pycache__", ".venv", "*.pyc"),
+    )
     return snapshot
 
 
-def generate(template: str, dest: Path, data: dict[str, object] | None = None,
-             src: Path | None = None) -> Path:
+def generate(
+    template: str, dest: Path, data: dict[str, object] | None = None, src: Path | None = None
+) -> Path:
     source = src or template_snapshot(Path(tempfile.mkdtemp(prefix="mlpath-src-")))
     answers = {"template": template, "project_name": f"demo-{template}", **(data or {})}
     copier.run_copy(str(source), dest, data=answers, defaults=True, quiet=True, unsafe=False)
@@ -74,8 +85,9 @@ def generate(template: str, dest: Path, data: dict[str, object] | None = None,
 
 
 def find_links() -> list[str]:
-    out = subprocess.run([sys.executable, "-m", "pip", "config", "list"], text=True,
-                         capture_output=True, check=False).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "list"], text=True, capture_output=True, check=False
+    ).stdout
     links = []
     for line in out.splitlines():
         key, _, value = line.partition("=")
@@ -100,11 +112,29 @@ def install(project: Path) -> None:
     constraints.write_text(TORCH_CONSTRAINT)
     links = [arg for link in find_links() for arg in ("--find-links", link)]
     run(["uv", "venv", "--quiet", "--python", sys.executable, ".venv"], project)
-    run(["uv", "pip", "install", "--quiet", "--python", ".venv/bin/python", *links,
-         "--constraint", str(constraints), "-r", "pyproject.toml", "--all-extras",
-         "--group", "dev"], project)
-    run(["uv", "pip", "install", "--quiet", "--python", ".venv/bin/python", "--no-deps",
-         "-e", "."], project)
+    run(
+        [
+            "uv",
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            ".venv/bin/python",
+            *links,
+            "--constraint",
+            str(constraints),
+            "-r",
+            "pyproject.toml",
+            "--all-extras",
+            "--group",
+            "dev",
+        ],
+        project,
+    )
+    run(
+        ["uv", "pip", "install", "--quiet", "--python", ".venv/bin/python", "--no-deps", "-e", "."],
+        project,
+    )
     constraints.unlink()
 
 

@@ -1,0 +1,173 @@
+"""The `mlpath` command line: thin commands over plain functions.
+
+Only this module catches mlpath's errors; it prints them as one line and exits with the code
+the error class names (2: bad input, 3: update left conflicts, 1: anything else).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Literal, ParamSpec, TypeVar
+
+import typer
+from pydantic import ValidationError
+
+from . import __version__, answers, catalog, history
+from .errors import MlpathError, UpdateConflictsError
+from .generate import new_project
+from .options import NewOptions, UpdateOptions
+from .update import project_status, update_project
+
+app = typer.Typer(
+    help="Generate the four ML portfolio projects and keep them up to date.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
+    @wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except MlpathError as err:
+            typer.secho(f"mlpath: {err}", err=True, fg="red")
+            raise typer.Exit(err.exit_code) from None
+        except ValidationError as err:
+            typer.secho(f"mlpath: {err.errors()[0]['msg']}", err=True, fg="red")
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            typer.secho("mlpath: interrupted; nothing was written", err=True, fg="red")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"mlpath {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """mlpath: generate and update ML portfolio projects."""
+
+
+@app.command("list")
+@reports_errors
+def list_templates() -> None:
+    """List the built-in templates and the newest template version."""
+    newest = history.newest_version(history.install_history())
+    for name, summary in catalog.TEMPLATES.items():
+        typer.echo(f"{name:<18} {newest:<8} {summary}")
+
+
+@app.command()
+@reports_errors
+def new(
+    template: Annotated[
+        str, typer.Argument(help="serving-api, feature-pipeline, lora-finetune or rag-eval")
+    ],
+    dest: Annotated[
+        Path | None, typer.Argument(help="Where to generate (default: ./PROJECT_NAME)")
+    ] = None,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Do not ask; use the defaults and --data.")
+    ] = False,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", metavar="KEY=VALUE", help="Answer a question (repeatable)."),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            help="A template repository (path or git URL) to use instead of the built-in one."
+        ),
+    ] = None,
+    vcs_ref: Annotated[
+        str | None, typer.Option("--vcs-ref", help="Template version (default: the newest).")
+    ] = None,
+    git: Annotated[
+        bool, typer.Option("--git/--no-git", help="git init and a first commit.")
+    ] = True,
+    force: Annotated[bool, typer.Option("--force", help="Render into a non-empty DEST.")] = False,
+) -> None:
+    """Generate a new project from a template."""
+    opts = NewOptions(
+        template=template,
+        dest=dest,
+        data=answers.parse_data(data or []),
+        defaults=defaults,
+        source=source,
+        vcs_ref=vcs_ref,
+        git=git,
+        force=force,
+    )
+    made = new_project(opts)
+    typer.echo(
+        f"Generated {made.template} {made.version} in {made.path}"
+        + (" (git: first commit made)" if made.commit else "")
+    )
+    typer.echo("Next steps:")
+    typer.echo(f"  cd {made.path}")
+    typer.echo("  make setup")
+    typer.echo(f"  {catalog.MAIN_JOB.get(made.template, 'make test')}")
+
+
+@app.command()
+@reports_errors
+def update(
+    dest: Annotated[Path, typer.Argument(help="The project (default: here).")] = Path(),
+    to: Annotated[str | None, typer.Option(help="Template version (default: the newest).")] = None,
+    conflict: Annotated[
+        Literal["inline", "rej"], typer.Option(help="Conflicts as inline markers or .rej files.")
+    ] = "inline",
+    pretend: Annotated[
+        bool, typer.Option("--pretend", "--dry-run", help="Show what would change; touch nothing.")
+    ] = False,
+) -> None:
+    """Update a project to a newer template version, keeping your changes."""
+    result = update_project(UpdateOptions(dest=dest, to=to, conflict=conflict, pretend=pretend))
+    if result.up_to_date:
+        typer.echo(f"{result.project}: already at {result.from_version}, the newest version")
+        return
+    verb = "would update" if result.pretend else "updated"
+    typer.echo(f"{result.project}: {verb} {result.from_version} -> {result.to_version}")
+    for name in result.changed:
+        typer.echo(f"  {'C' if name in result.conflicts else 'M'} {name}")
+    if result.conflicts:
+        raise UpdateConflictsError(
+            f"{len(result.conflicts)} file(s) {'would be' if result.pretend else 'were'} left "
+            f"with conflicts: {', '.join(result.conflicts)}; resolve them, then commit"
+        )
+
+
+@app.command()
+@reports_errors
+def status(
+    dest: Annotated[Path, typer.Argument(help="The project (default: here).")] = Path(),
+) -> None:
+    """Show a project's template, its version, the newest version and the recorded answers."""
+    st = project_status(dest.absolute())
+    typer.echo(f"project:   {st.project}")
+    typer.echo(f"template:  {st.template}")
+    typer.echo(f"source:    {st.source}")
+    typer.echo(f"version:   {st.version}")
+    behind = "" if st.version == st.newest else "  (run `mlpath update`)"
+    typer.echo(f"newest:    {st.newest}{behind}")
+    typer.echo("answers:")
+    for key, value in st.answers.items():
+        typer.echo(f"  {key}: {value}")

@@ -1,0 +1,72 @@
+"""A small mlpath-shaped template repository with two releases, built in a temp folder.
+
+v0.1.0 and v0.2.0 differ the ways an update must handle: a changed line, a changed line the user
+also edits, a renamed file, a new file, and a file the user will delete.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import git
+
+COPIER_YML = """\
+_subdirectory: "templates/{{ template }}"
+_answers_file: .copier-answers.yml
+_templates_suffix: .jinja
+template:
+  type: str
+  choices: [serving-api, feature-pipeline, lora-finetune, rag-eval]
+project_name:
+  type: str
+  default: "my-{{ template }}"
+  validator: "{% if not (project_name | regex_search('^[a-z][a-z0-9-]*$')) %}bad name{% endif %}"
+with_docs:
+  type: bool
+  default: true
+"""
+
+V1 = {
+    "README.md.jinja": "# {{ project_name }}\n\nServed by version one.\n",
+    "app.py": "PORT = 8000\nWORKERS = 1\n" + "# -\n" * 8 + 'LOG_LEVEL = "info"\n',
+    "old_name.txt": "a file the next release renames\n",
+    "deleted_by_user.txt": "the user removes this file\n",
+}
+V2 = {
+    "README.md.jinja": "# {{ project_name }}\n\nServed by version two.\n",
+    "app.py": "PORT = 8000\nWORKERS = 4\n" + "# -\n" * 8 + 'LOG_LEVEL = "info"\n',
+    "new_name.txt": "a file the next release renames\n",
+    "deleted_by_user.txt": "the user removes this file\n",
+    "added_in_v2.txt": "new in v0.2.0\n",
+}
+ANSWERS = "{{ _copier_answers|to_nice_yaml -}}\n"
+
+
+def write_release(root: Path, files: dict[str, str], tag: str) -> None:
+    template_dir = root / "templates" / "rag-eval"
+    if template_dir.exists():
+        for old in template_dir.iterdir():
+            old.unlink()
+    template_dir.mkdir(parents=True, exist_ok=True)
+    (root / "copier.yml").write_text(COPIER_YML)
+    (template_dir / "{{_copier_conf.answers_file}}.jinja").write_text(ANSWERS)
+    for name, text in files.items():
+        (template_dir / name).write_text(text)
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", f"release {tag}")
+    git(root, "tag", tag)
+
+
+def make_template_repo(root: Path) -> Path:
+    """An installation's template repository holding only v0.1.0."""
+    root.mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    write_release(root, V1, "v0.1.0")
+    return root
+
+
+def newer_installation(older: Path, root: Path) -> Path:
+    """A later installation: the older history plus v0.2.0, in its own repository."""
+    git(older.parent, "clone", "-q", str(older), str(root))
+    write_release(root, V2, "v0.2.0")
+    return root
