@@ -1,0 +1,35 @@
+# mlpath's own tasks. `make setup test` is what CI (.ci/run) runs.
+VENV := $(CURDIR)/.venv
+export PATH := $(VENV)/bin:$(PATH)
+export VIRTUAL_ENV := $(VENV)
+
+.PHONY: setup test test-generator test-templates lint typecheck bench demo
+
+setup: ## .venv with mlpath (editable), its dev tools, and the Node tools the harness uses
+	python3 -m pip install --quiet uv
+	python3 -m uv venv --quiet --python python3 --allow-existing $(VENV)
+	python3 -m uv pip install --quiet --python $(VENV)/bin/python uv -e . --group dev
+	npm install --silent --no-audit --no-fund --prefix tests/tools
+
+test: ## the whole suite: generator tests, then every template through the harness
+	pytest tests
+
+test-generator: ## the generator's tests only (seconds)
+	pytest tests/generator
+
+test-templates: ## every template through the harness (minutes)
+	pytest tests/test_templates.py
+
+lint:
+	ruff check generator tests benchmarks
+	ruff format --check generator tests benchmarks
+
+typecheck:
+	mypy
+
+bench: ## mlpath new vs raw copier copy, and mlpath update (medians, ratios)
+	python benchmarks/bench_generator.py
+
+demo: ## generate rag-eval into ./demo-rag and run its evaluation on the embedded default
+	mlpath new rag-eval demo-rag --defaults
+	$(MAKE) -C demo-rag setup eval

@@ -1,0 +1,117 @@
+"""Wall time of `mlpath new` against raw `copier copy`, and of `mlpath update`.
+
+Each pair runs as whole processes, alternating (these machines are noisy: a ratio from
+alternating runs beats two absolute numbers), under a throwaway HOME with the template history
+already placed. The update runs on a template repository built from this checkout: v0.1.0 is the
+templates as committed, v0.2.0 the same with lines added to a partial every template
+includes (its .gitignore).
+
+    python benchmarks/bench_generator.py [--runs 7] [--template serving-api]
+
+Targets (issue 2): `new` within 1.3x of raw Copier; `update` under 3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BUNDLE = "~/.local/share/mlpath/templates.bundle"
+IDENTITY = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
+
+
+def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.PIPE)
+    return time.perf_counter() - start
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                   env={**os.environ, **IDENTITY})
+
+
+def two_release_repo(root: Path) -> Path:
+    """This checkout's committed templates as v0.1.0, plus a v0.2.0 with changed READMEs."""
+    git(REPO, "clone", "-q", "--no-local", str(REPO), str(root))
+    git(root, "tag", "--force", "v0.1.0")
+    shared = root / "templates" / "_shared" / "gitignore"  # every template includes it
+    shared.write_text(shared.read_text() + "# added in v0.2.0\n*.log\n")
+    git(root, "commit", "-qam", "v0.2.0")
+    git(root, "tag", "--force", "v0.2.0")
+    return root
+
+
+def bench_new(template: str, runs: int, env: dict[str, str], work: Path) -> dict[str, float]:
+    subprocess.run(["mlpath", "list"], env=env, check=True, capture_output=True)  # place history
+    bundle = str(Path(env["HOME"]) / BUNDLE.removeprefix("~/"))
+    commands = {
+        "copier copy": ["copier", "copy", "--quiet", "--defaults", "--data",
+                        f"template={template}", bundle, "{dest}"],
+        "mlpath new --no-git": ["mlpath", "new", template, "{dest}", "--defaults", "--no-git"],
+        "mlpath new": ["mlpath", "new", template, "{dest}", "--defaults"],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for i in range(runs):
+        for name, cmd in commands.items():
+            dest = work / f"new-{i}-{name.replace(' ', '-')}"
+            times[name].append(timed([part.replace("{dest}", str(dest)) for part in cmd], env,
+                                     work))
+            shutil.rmtree(dest)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def bench_update(template: str, runs: int, env: dict[str, str], work: Path) -> dict[str, float]:
+    project = work / "to-update"
+    subprocess.run(["mlpath", "new", template, str(project), "--defaults", "--vcs-ref",
+                    "v0.1.0"], env=env, check=True, capture_output=True)
+    times: dict[str, list[float]] = {"mlpath update": [], "copier update": []}
+    commands = {"mlpath update": ["mlpath", "update", str(project)],
+                "copier update": ["copier", "update", "--quiet", "--defaults", "--skip-answered",
+                                  str(project)]}
+    for _ in range(runs):
+        for name, cmd in commands.items():
+            times[name].append(timed(cmd, env, work))
+            git(project, "reset", "-q", "--hard", "HEAD")
+            git(project, "clean", "-qfd")
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--template", default="serving-api")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="mlpath-bench-") as tmp:
+        root = Path(tmp)
+        (root / "home").mkdir()
+        (root / "work").mkdir()
+        env = {**os.environ, **IDENTITY, "HOME": str(root / "home"),
+               "MLPATH_TEMPLATE_REPO": str(two_release_repo(root / "templates"))}
+        new = bench_new(args.template, args.runs, env, root / "work")
+        update = bench_update(args.template, args.runs, env, root / "work")
+    base = new["copier copy"]
+    print(f"template {args.template}, {args.runs} alternating runs each, medians (whole processes)")
+    print(f"{'command':<24}{'median s':>10}{'vs copier copy':>16}")
+    for name, seconds in new.items():
+        print(f"{name:<24}{seconds:>10.3f}{seconds / base:>15.2f}x")
+    for name, seconds in update.items():
+        print(f"{name:<24}{seconds:>10.3f}{'':>16}")
+    ratio = new["mlpath new"] / base
+    print(f"mlpath new / copier copy = {ratio:.2f}x (target <= 1.3x): "
+          f"{'OK' if ratio <= 1.3 else 'MISSED'}")
+    print(f"mlpath update = {update['mlpath update']:.2f} s (target < 3 s): "
+          f"{'OK' if update['mlpath update'] < 3 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
