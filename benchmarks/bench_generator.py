@@ -24,20 +24,26 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLE = "~/.local/share/mlpath/templates.bundle"
-IDENTITY = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
-            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+}
 
 
 def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.PIPE)
+    subprocess.run(
+        cmd, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     return time.perf_counter() - start
 
 
 def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                   env={**os.environ, **IDENTITY})
+    subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, env={**os.environ, **IDENTITY}
+    )
 
 
 def two_release_repo(root: Path) -> Path:
@@ -55,8 +61,16 @@ def bench_new(template: str, runs: int, env: dict[str, str], work: Path) -> dict
     subprocess.run(["mlpath", "list"], env=env, check=True, capture_output=True)  # place history
     bundle = str(Path(env["HOME"]) / BUNDLE.removeprefix("~/"))
     commands = {
-        "copier copy": ["copier", "copy", "--quiet", "--defaults", "--data",
-                        f"template={template}", bundle, "{dest}"],
+        "copier copy": [
+            "copier",
+            "copy",
+            "--quiet",
+            "--defaults",
+            "--data",
+            f"template={template}",
+            bundle,
+            "{dest}",
+        ],
         "mlpath new --no-git": ["mlpath", "new", template, "{dest}", "--defaults", "--no-git"],
         "mlpath new": ["mlpath", "new", template, "{dest}", "--defaults"],
     }
@@ -64,20 +78,33 @@ def bench_new(template: str, runs: int, env: dict[str, str], work: Path) -> dict
     for i in range(runs):
         for name, cmd in commands.items():
             dest = work / f"new-{i}-{name.replace(' ', '-')}"
-            times[name].append(timed([part.replace("{dest}", str(dest)) for part in cmd], env,
-                                     work))
+            times[name].append(
+                timed([part.replace("{dest}", str(dest)) for part in cmd], env, work)
+            )
             shutil.rmtree(dest)
     return {name: statistics.median(values) for name, values in times.items()}
 
 
 def bench_update(template: str, runs: int, env: dict[str, str], work: Path) -> dict[str, float]:
     project = work / "to-update"
-    subprocess.run(["mlpath", "new", template, str(project), "--defaults", "--vcs-ref",
-                    "v0.1.0"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        ["mlpath", "new", template, str(project), "--defaults", "--vcs-ref", "v0.1.0"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     times: dict[str, list[float]] = {"mlpath update": [], "copier update": []}
-    commands = {"mlpath update": ["mlpath", "update", str(project)],
-                "copier update": ["copier", "update", "--quiet", "--defaults", "--skip-answered",
-                                  str(project)]}
+    commands = {
+        "mlpath update": ["mlpath", "update", str(project)],
+        "copier update": [
+            "copier",
+            "update",
+            "--quiet",
+            "--defaults",
+            "--skip-answered",
+            str(project),
+        ],
+    }
     for _ in range(runs):
         for name, cmd in commands.items():
             times[name].append(timed(cmd, env, work))
@@ -95,8 +122,12 @@ def main() -> None:
         root = Path(tmp)
         (root / "home").mkdir()
         (root / "work").mkdir()
-        env = {**os.environ, **IDENTITY, "HOME": str(root / "home"),
-               "MLPATH_TEMPLATE_REPO": str(two_release_repo(root / "templates"))}
+        env = {
+            **os.environ,
+            **IDENTITY,
+            "HOME": str(root / "home"),
+            "MLPATH_TEMPLATE_REPO": str(two_release_repo(root / "templates")),
+        }
         new = bench_new(args.template, args.runs, env, root / "work")
         update = bench_update(args.template, args.runs, env, root / "work")
     base = new["copier copy"]
@@ -107,10 +138,14 @@ def main() -> None:
     for name, seconds in update.items():
         print(f"{name:<24}{seconds:>10.3f}{'':>16}")
     ratio = new["mlpath new"] / base
-    print(f"mlpath new / copier copy = {ratio:.2f}x (target <= 1.3x): "
-          f"{'OK' if ratio <= 1.3 else 'MISSED'}")
-    print(f"mlpath update = {update['mlpath update']:.2f} s (target < 3 s): "
-          f"{'OK' if update['mlpath update'] < 3 else 'MISSED'}")
+    print(
+        f"mlpath new / copier copy = {ratio:.2f}x (target <= 1.3x): "
+        f"{'OK' if ratio <= 1.3 else 'MISSED'}"
+    )
+    print(
+        f"mlpath update = {update['mlpath update']:.2f} s (target < 3 s): "
+        f"{'OK' if update['mlpath update'] < 3 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":
