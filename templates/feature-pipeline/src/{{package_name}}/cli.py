@@ -1,0 +1,185 @@
+"""The command line: one thin command per job; only here do errors become exit codes."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from .errors import InputError, PipelineError, SkewCheckFailedError
+from .jobs import steps
+from .jobs.pipeline import run_pipeline
+from .online.store import OnlineStore
+from .settings import Settings
+from .skew.check import raise_on_failure, skew_table
+
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+app = typer.Typer(
+    help="Feature pipeline with train/serve skew checks. Settings: FEATURES_* variables.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@contextmanager
+def _clean_errors() -> Iterator[None]:
+    """One line on stderr and a documented exit code instead of a traceback."""
+    try:
+        yield
+    except InputError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except SkewCheckFailedError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(EXIT_FAILED) from None
+    except PipelineError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(EXIT_FAILED) from None
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "settings"
+        env = f"FEATURES_{where.upper()}" if first["loc"] else "FEATURES_* settings"
+        raise InputError(f"{env}: {first['msg']}") from err
+
+
+@app.command()
+def generate() -> None:
+    """Write the seeded synthetic raw events (dirty rows included) to data/raw/events.csv."""
+    with _clean_errors():
+        settings = _settings()
+        rows = steps.generate(settings)
+        typer.echo(f"wrote {rows} raw events to {settings.raw_events_path}")
+
+
+@app.command()
+def ingest() -> None:
+    """Validate raw events with pandera; clean rows to Parquet, every rejected row counted."""
+    with _clean_errors():
+        report = steps.ingest(_settings())
+        typer.echo(
+            f"{report.rows_read} rows read: {report.rows_valid} valid, "
+            f"{report.rows_rejected} rejected"
+        )
+        for check, count in report.failures_by_check.items():
+            typer.echo(f"  {count:>6}  {check}")
+
+
+@app.command()
+def features() -> None:
+    """Compute daily per-user feature snapshots in DuckDB into the offline store."""
+    with _clean_errors():
+        settings = _settings()
+        rows = steps.compute_features(settings)
+        typer.echo(f"wrote {rows} snapshots to {settings.offline_features_path}")
+
+
+@app.command("training-set")
+def training_set() -> None:
+    """Build a point-in-time correct training set (labels ASOF JOIN snapshots)."""
+    with _clean_errors():
+        settings = _settings()
+        summary = steps.training_set(settings)
+        typer.echo(
+            f"wrote {summary.rows} rows to {settings.training_set_path} "
+            f"({summary.positive_rate:.1%} positive, {summary.without_history} without history)"
+        )
+
+
+@app.command()
+def materialize() -> None:
+    """Load each user's newest snapshot into the online store (SQLite or PostgreSQL)."""
+    with _clean_errors():
+        settings = _settings()
+        rows = steps.materialize_online(settings)
+        typer.echo(f"materialised {rows} users into {settings.online_url}")
+
+
+@app.command("skew-check")
+def skew_check() -> None:
+    """Recompute features on the serving path and compare; exit 1 above the thresholds."""
+    with _clean_errors():
+        report = steps.skew_check(_settings())
+        typer.echo(skew_table(report))
+        raise_on_failure(report)
+
+
+@app.command()
+def pipeline(
+    events: Annotated[
+        Path | None,
+        typer.Option(help="Ingest this raw CSV instead of generating the synthetic source."),
+    ] = None,
+) -> None:
+    """Run everything: generate, ingest, features, training set, materialise, skew check."""
+    with _clean_errors():
+        settings = _settings()
+        if events is not None:
+            if not events.is_file():
+                raise InputError(f"{events}: no such file (expected a CSV of raw events)")
+            settings = settings.model_copy(update={"events_csv": events})
+        summary = run_pipeline(settings, generate_source=events is None)
+        ingest_line = (
+            f"ingest: {summary.ingest.rows_read} rows, {summary.ingest.rows_valid} valid, "
+            f"{summary.ingest.rows_rejected} rejected (see {settings.rejected_events_path})"
+        )
+        typer.echo(ingest_line)
+        typer.echo(f"features: {summary.snapshot_rows} daily snapshots")
+        typer.echo(
+            f"training set: {summary.training.rows} rows, "
+            f"{summary.training.positive_rate:.1%} positive, "
+            f"{summary.training.without_history} without history"
+        )
+        typer.echo(f"online store: {summary.online_rows} users")
+        typer.echo(skew_table(summary.skew))
+        total = sum(summary.seconds.values())
+        typer.echo(f"pipeline took {total:.1f} s ({settings.reports_dir / 'pipeline.json'})")
+        raise_on_failure(summary.skew)
+
+
+@app.command()
+def lookup(user_id: Annotated[int, typer.Argument(help="The user to look up.")]) -> None:
+    """Print one user's features from the online store, as a serving request would read them."""
+    with _clean_errors():
+        settings = _settings()
+        store = OnlineStore(settings.online_url)
+        try:
+            record = store.get(user_id)
+        finally:
+            store.close()
+        if record is None:
+            raise InputError(f"user {user_id}: not in the online store {settings.online_url}")
+        typer.echo(f"user {record.user_id} as of {record.as_of}")
+        for name, value in record.features.items():
+            typer.echo(f"  {name:<26}{'null' if value is None else f'{value:.4g}'}")
+
+
+@app.command()
+def bench(
+    runs: Annotated[int, typer.Option(min=1, help="Repetitions per measurement (median).")] = 5,
+) -> None:
+    """Measure ingestion and feature throughput and skew-check time; write reports/bench.json."""
+    from .jobs.bench import format_bench, run_bench
+
+    with _clean_errors():
+        settings = _settings()
+        result = run_bench(settings, runs=runs)
+        typer.echo(format_bench(result))
+
+
+@app.command()
+def report() -> None:
+    """Write reports/RESULTS.md and its PNG plots from the pipeline and bench results."""
+    from .jobs.report import write_report
+
+    with _clean_errors():
+        path = write_report(_settings())
+        typer.echo(f"wrote {path}")

@@ -1,0 +1,1 @@
+"""Batch ingestion: raw events in, validated events and a count of every rejected row out."""

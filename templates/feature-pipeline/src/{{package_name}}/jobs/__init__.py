@@ -1,0 +1,1 @@
+"""The jobs the CLI runs: each a plain function of the settings."""

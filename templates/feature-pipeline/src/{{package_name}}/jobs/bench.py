@@ -1,0 +1,201 @@
+"""`make bench`: throughput of each pipeline stage, medians of several runs, in a scratch folder.
+
+Rows per second are for the stage as a whole (file in, file out), because that is what a
+scheduled batch job costs. The serving path is timed per request, and the batch/serving ratio
+says how much a vectorised SQL engine buys over per-entity Python for the same feature vectors.
+"""
+
+import os
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC
+from pathlib import Path
+
+import duckdb
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from ..online.serving import load_event_log
+from ..online.store import OnlineStore
+from ..settings import Settings
+from . import steps
+
+SCALING_USERS = (500, 1_000, 2_000, 4_000)
+
+
+class StageResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    stage: str
+    rows: int
+    unit: str
+    median_s: float
+    rows_per_s: float
+
+
+class ScalingPoint(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    n_users: int
+    events: int
+    snapshots: int
+    median_s: float
+    events_per_s: float
+
+
+class BenchResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    machine: dict[str, str]
+    n_users: int
+    n_days: int
+    runs: int
+    stages: list[StageResult]
+    serving_p50_us: float
+    serving_p99_us: float
+    batch_over_serving: float
+    scaling: list[ScalingPoint]
+
+
+def _median_seconds(fn: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _stage(stage: str, rows: int, unit: str, seconds: float) -> StageResult:
+    return StageResult(
+        stage=stage, rows=rows, unit=unit, median_s=seconds, rows_per_s=rows / seconds
+    )
+
+
+def run_bench(
+    settings: Settings, runs: int = 5, scaling_users: tuple[int, ...] = SCALING_USERS
+) -> BenchResult:
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        local = settings.model_copy(
+            update={
+                "data_dir": Path(scratch) / "data",
+                "reports_dir": Path(scratch) / "reports",
+                "online_store_url": "",
+                "events_csv": None,
+            }
+        )
+        raw_rows = steps.generate(local)
+        report = steps.ingest(local)
+        snapshots = steps.compute_features(local)
+        labels = steps.training_set(local).rows
+        users = steps.materialize_online(local)
+        stages = [
+            _stage(
+                "ingest (CSV -> pandera -> Parquet)",
+                raw_rows,
+                "raw rows",
+                _median_seconds(lambda: steps.ingest(local), runs),
+            ),
+        ]
+        features_s = _median_seconds(lambda: steps.compute_features(local), runs)
+        stages += [
+            _stage("features (DuckDB snapshots)", report.rows_valid, "events", features_s),
+            _stage("features (DuckDB snapshots)", snapshots, "snapshots", features_s),
+            _stage(
+                "training set (ASOF JOIN)",
+                labels,
+                "labels",
+                _median_seconds(lambda: steps.training_set(local), runs),
+            ),
+            _stage(
+                "materialise (SQLite upsert)",
+                users,
+                "users",
+                _median_seconds(lambda: steps.materialize_online(local), runs),
+            ),
+            _stage(
+                "skew check (end to end)",
+                users,
+                "users",
+                _median_seconds(lambda: steps.skew_check(local), runs),
+            ),
+        ]
+        p50, p99 = _serving_latency_us(local)
+        scaling = [_scaling_point(local, n, min(runs, 3)) for n in scaling_users]
+    result = BenchResult(
+        machine={
+            "cpus": str(os.cpu_count()),
+            "python": platform.python_version(),
+            "duckdb": duckdb.__version__,
+            "platform": platform.platform(terse=True),
+        },
+        n_users=settings.n_users,
+        n_days=settings.n_days,
+        runs=runs,
+        stages=stages,
+        serving_p50_us=p50,
+        serving_p99_us=p99,
+        batch_over_serving=(snapshots / features_s) / (1e6 / p50),
+        scaling=scaling,
+    )
+    steps.write_json(settings.reports_dir / "bench.json", result.model_dump(mode="json"))
+    return result
+
+
+def _serving_latency_us(settings: Settings) -> tuple[float, float]:
+    """Per-request time of the serving path for every user in the online store."""
+    log = load_event_log(settings.raw_events_path)
+    store = OnlineStore(settings.online_url)
+    try:
+        records = store.scan()
+    finally:
+        store.close()
+    latencies = []
+    for record in records:
+        as_of = record.as_of.replace(tzinfo=UTC)
+        start = time.perf_counter_ns()
+        log.features_at(record.user_id, as_of)
+        latencies.append((time.perf_counter_ns() - start) / 1_000)
+    p50, p99 = np.percentile(latencies, [50, 99])
+    return float(p50), float(p99)
+
+
+def _scaling_point(settings: Settings, n_users: int, runs: int) -> ScalingPoint:
+    sized = settings.model_copy(update={"n_users": n_users})
+    steps.generate(sized)
+    events = steps.ingest(sized).rows_valid
+    snapshots = steps.compute_features(sized)
+    seconds = _median_seconds(lambda: steps.compute_features(sized), runs)
+    return ScalingPoint(
+        n_users=n_users,
+        events=events,
+        snapshots=snapshots,
+        median_s=seconds,
+        events_per_s=events / seconds,
+    )
+
+
+def format_bench(result: BenchResult) -> str:
+    lines = [
+        f"bench: {result.n_users} users x {result.n_days} days, median of {result.runs} runs, "
+        f"{result.machine['cpus']} CPUs",
+        f"{'stage':<38}{'rows':>9} {'unit':<10}{'median s':>10}{'rows/s':>12}",
+    ]
+    for s in result.stages:
+        lines.append(
+            f"{s.stage:<38}{s.rows:>9} {s.unit:<10}{s.median_s:>10.3f}{s.rows_per_s:>12,.0f}"
+        )
+    lines.append(
+        f"serving path per request: p50 {result.serving_p50_us:.1f} us, "
+        f"p99 {result.serving_p99_us:.1f} us; batch SQL is {result.batch_over_serving:.1f}x "
+        "the serving path per feature vector"
+    )
+    for p in result.scaling:
+        lines.append(
+            f"scaling: {p.n_users:>5} users {p.events:>8} events "
+            f"{p.median_s:>7.3f} s {p.events_per_s:>12,.0f} events/s"
+        )
+    return "\n".join(lines)

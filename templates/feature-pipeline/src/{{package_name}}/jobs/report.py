@@ -1,0 +1,179 @@
+"""`make report`: reports/RESULTS.md with tables and PNG plots, from the files the jobs wrote.
+
+It reads reports/pipeline.json (`make pipeline`), reports/bench.json (`make bench`) and the
+training set, and computes nothing new: every number in it comes from a command anyone can rerun.
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from ..errors import InputError
+from ..settings import Settings
+
+
+def _load(path: Path, command: str) -> dict[str, Any]:
+    if not path.is_file():
+        raise InputError(f"{path}: missing (run `{command}` first)")
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def write_report(settings: Settings) -> Path:
+    out = settings.reports_dir
+    pipeline = _load(out / "pipeline.json", "make pipeline")
+    bench = _load(out / "bench.json", "make bench")
+    if not settings.training_set_path.is_file():
+        raise InputError(f"{settings.training_set_path}: missing (run `make pipeline` first)")
+    training = pd.read_parquet(settings.training_set_path)
+
+    _plot_throughput(bench, out / "throughput.png")
+    _plot_scaling(bench, out / "scaling.png")
+    _plot_skew(pipeline["skew"], out / "skew.png")
+    _plot_feature_lag(training, out / "feature_lag.png")
+    path = out / "RESULTS.md"
+    path.write_text(_markdown(pipeline, bench))
+    return path
+
+
+def _markdown(pipeline: dict[str, Any], bench: dict[str, Any]) -> str:
+    ingest, skew, training = pipeline["ingest"], pipeline["skew"], pipeline["training"]
+    machine = bench["machine"]
+    lines = [
+        "# Results",
+        "",
+        "Written by `make report` from `make pipeline` and `make bench`; rerun them to refresh.",
+        f"Machine: {machine['cpus']} CPUs, Python {machine['python']}, "
+        f"DuckDB {machine['duckdb']}, {machine['platform']}.",
+        "",
+        "## Ingestion",
+        "",
+        f"{ingest['rows_read']:,} raw rows: {ingest['rows_valid']:,} valid, "
+        f"{ingest['rows_rejected']:,} rejected (kept with their reasons, none dropped silently).",
+        "",
+        "| check | failing rows |",
+        "|---|---:|",
+        *[f"| {check} | {n:,} |" for check, n in ingest["failures_by_check"].items()],
+        "",
+        "## Features and training set",
+        "",
+        f"{pipeline['snapshot_rows']:,} daily snapshots in the offline store, "
+        f"{pipeline['online_rows']:,} users in the online store. Training set: "
+        f"{training['rows']:,} labels, {training['positive_rate']:.1%} positive, "
+        f"{training['without_history']} without feature history; the newest feature a label saw "
+        f"was at most {training['max_feature_lag_hours']:.1f} h old and never after it.",
+        "",
+        "![feature lag](feature_lag.png)",
+        "",
+        "## Train/serve skew",
+        "",
+        f"Online store vs serving path for {skew['entities']:,} users as of {skew['as_of_max']}; "
+        f"thresholds: mismatch rate <= {skew['thresholds']['max_mismatch_rate']:.2%}, "
+        f"PSI <= {skew['thresholds']['max_psi']}. "
+        f"Result: **{'passed' if skew['passed'] else 'FAILED'}**.",
+        "",
+        "| feature | mismatch rate | max abs diff | PSI |",
+        "|---|---:|---:|---:|",
+        *[
+            f"| {f['feature']} | {f['mismatch_rate']:.2%} | {f['max_abs_diff']:.3g} | "
+            f"{f['psi']:.4f} |"
+            for f in skew["features"]
+        ],
+        "",
+        "![skew](skew.png)",
+        "",
+        "## Throughput",
+        "",
+        f"{bench['n_users']:,} users x {bench['n_days']} days, median of {bench['runs']} runs.",
+        "",
+        "| stage | rows | unit | median s | rows/s |",
+        "|---|---:|---|---:|---:|",
+        *[
+            f"| {s['stage']} | {s['rows']:,} | {s['unit']} | {s['median_s']:.3f} | "
+            f"{s['rows_per_s']:,.0f} |"
+            for s in bench["stages"]
+        ],
+        "",
+        f"Serving path per request: p50 {bench['serving_p50_us']:.1f} us, "
+        f"p99 {bench['serving_p99_us']:.1f} us. Batch SQL computes feature vectors "
+        f"{bench['batch_over_serving']:.1f}x faster than the per-request Python path.",
+        "",
+        "![throughput](throughput.png)",
+        "",
+        "| users | events | snapshots | median s | events/s |",
+        "|---:|---:|---:|---:|---:|",
+        *[
+            f"| {p['n_users']:,} | {p['events']:,} | {p['snapshots']:,} | {p['median_s']:.3f} | "
+            f"{p['events_per_s']:,.0f} |"
+            for p in bench["scaling"]
+        ],
+        "",
+        "![scaling](scaling.png)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _plot_throughput(bench: dict[str, Any], path: Path) -> None:
+    labels = [f"{s['stage']}\n({s['unit']})" for s in bench["stages"]]
+    values = [s["rows_per_s"] for s in bench["stages"]]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.barh(labels, values, color="#4c72b0")
+    ax.set_xscale("log")
+    ax.set_xlabel("rows per second (log scale, median)")
+    ax.invert_yaxis()
+    ax.set_title("Pipeline stage throughput")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _plot_scaling(bench: dict[str, Any], path: Path) -> None:
+    points = bench["scaling"]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot([p["events"] for p in points], [p["median_s"] for p in points], marker="o")
+    ax.set_xlabel("clean events")
+    ax.set_ylabel("feature computation, median s")
+    ax.set_title("DuckDB snapshot computation vs data size")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _plot_skew(skew: dict[str, Any], path: Path) -> None:
+    names = [f["feature"] for f in skew["features"]]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.5), sharey=True)
+    for ax, key, limit, title in (
+        (left, "mismatch_rate", skew["thresholds"]["max_mismatch_rate"], "mismatch rate"),
+        (right, "psi", skew["thresholds"]["max_psi"], "PSI"),
+    ):
+        ax.barh(names, [f[key] for f in skew["features"]], color="#55a868")
+        ax.axvline(limit, color="#c44e52", linestyle="--", label="threshold")
+        ax.set_xlim(0, max(limit * 1.5, *(f[key] for f in skew["features"])))
+        ax.set_title(title)
+        ax.legend(loc="lower right")
+    left.invert_yaxis()
+    fig.suptitle("Online store vs serving path, per feature")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _plot_feature_lag(training: pd.DataFrame, path: Path) -> None:
+    lag_hours = (training["label_time"] - training["feature_as_of"]).dt.total_seconds() / 3600
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.hist(lag_hours.dropna(), bins=48, color="#8172b2")
+    ax.set_xlabel("label time - snapshot time (hours)")
+    ax.set_ylabel("labels")
+    ax.set_title("Point-in-time join: every feature predates its label")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,146 @@
+"""The pipeline's steps, each reading and writing files so it can also run on its own.
+
+generate -> ingest -> features -> training-set -> materialize -> skew-check
+"""
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from ..errors import InputError
+from ..ingest.validate import IngestReport, ingest_file
+from ..offline.batch_features import connect_events, default_cutoff, write_snapshots
+from ..offline.training_set import build_training_set, sample_label_times
+from ..online.serving import load_event_log
+from ..online.store import OnlineStore, materialize
+from ..settings import Settings
+from ..skew.check import SkewReport, SkewThresholds, compare
+from ..source.synthetic import SourceSpec, generate_events, write_events
+
+T = TypeVar("T")
+
+
+class TrainingSetSummary(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    rows: int
+    positive_rate: float
+    without_history: int
+    max_feature_lag_hours: float
+
+
+@dataclass(frozen=True)
+class Timed(Generic[T]):
+    value: T
+    seconds: float
+
+
+def timed(fn: Callable[[], T]) -> Timed[T]:
+    start = time.perf_counter()
+    value = fn()
+    return Timed(value, time.perf_counter() - start)
+
+
+def source_spec(settings: Settings) -> SourceSpec:
+    return SourceSpec(
+        n_users=settings.n_users,
+        n_days=settings.n_days,
+        start_date=settings.start_date,
+        seed=settings.seed,
+        dirty_fraction=settings.dirty_fraction,
+    )
+
+
+def generate(settings: Settings) -> int:
+    events = generate_events(source_spec(settings))
+    write_events(events, settings.raw_events_path)
+    return len(events)
+
+
+def ingest(settings: Settings) -> IngestReport:
+    return ingest_file(
+        settings.raw_events_path,
+        settings.clean_events_path,
+        settings.rejected_events_path,
+        settings.reports_dir / "ingest.json",
+    )
+
+
+def compute_features(settings: Settings) -> int:
+    con = connect_events(_existing(settings.clean_events_path, "ingest"))
+    try:
+        return write_snapshots(con, default_cutoff(con), settings.offline_features_path)
+    finally:
+        con.close()
+
+
+def training_set(settings: Settings) -> TrainingSetSummary:
+    con = connect_events(_existing(settings.clean_events_path, "ingest"))
+    try:
+        cutoff = default_cutoff(con)
+        users = con.sql("SELECT DISTINCT user_id FROM events").fetchnumpy()["user_id"]
+        labels = sample_label_times(
+            users,
+            datetime.combine(settings.start_date, datetime.min.time()),
+            cutoff,
+            settings.labels_per_user,
+            settings.seed,
+        )
+        offline = _existing(settings.offline_features_path, "features")
+        training = build_training_set(con, labels, offline)
+    finally:
+        con.close()
+    settings.training_set_path.parent.mkdir(parents=True, exist_ok=True)
+    training.to_parquet(settings.training_set_path, index=False)
+    lag = (training["label_time"] - training["feature_as_of"]).max()
+    return TrainingSetSummary(
+        rows=len(training),
+        positive_rate=float(training["target"].mean()),
+        without_history=int(training["feature_as_of"].isna().sum()),
+        max_feature_lag_hours=float(lag / timedelta(hours=1)) if lag == lag else 0.0,
+    )
+
+
+def materialize_online(settings: Settings) -> int:
+    store = OnlineStore(settings.online_url)
+    try:
+        return materialize(_existing(settings.offline_features_path, "features"), store)
+    finally:
+        store.close()
+
+
+def skew_check(settings: Settings) -> SkewReport:
+    """Compare and write reports/skew.json; the caller decides what a failure means."""
+    log = load_event_log(settings.raw_events_path)
+    store = OnlineStore(settings.online_url)
+    try:
+        records = store.scan()
+    finally:
+        store.close()
+    if not records:
+        raise InputError(f"online store {settings.online_url}: empty (run `materialize` first)")
+    thresholds = SkewThresholds(
+        max_mismatch_rate=settings.skew_max_mismatch_rate,
+        max_psi=settings.skew_max_psi,
+        abs_tolerance=settings.skew_abs_tolerance,
+    )
+    report = compare(records, log, thresholds)
+    write_json(settings.reports_dir / "skew.json", report.model_dump(mode="json"))
+    return report
+
+
+def write_json(path: Path, payload: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=2) + "\n")
+
+
+def _existing(path: Path, producing_step: str) -> Path:
+    if not path.is_file():
+        raise InputError(f"{path}: missing (run `{producing_step}` first)")
+    return path

@@ -1,0 +1,1 @@
+"""The online side: the key-value feature store and the serving-time feature path."""

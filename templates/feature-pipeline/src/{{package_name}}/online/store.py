@@ -1,0 +1,146 @@
+"""The online store: one row per user with the newest snapshot, behind any SQLAlchemy URL.
+
+SQLite by default (a file next to the offline store); PostgreSQL with
+`FEATURES_ONLINE_STORE_URL=postgresql+psycopg://user@host/db` for several serving replicas. The
+table is a key-value table (user_id -> as_of + JSON features) so adding a feature needs no schema
+migration; writes are upserts, so materialising twice gives the same store.
+"""
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    MetaData,
+    Table,
+    create_engine,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from ..definitions import FEATURE_NAMES
+from ..errors import InputError
+
+SUPPORTED_DIALECTS = ("sqlite", "postgresql")
+WRITE_BATCH = 1_000
+
+metadata = MetaData()
+online_features = Table(
+    "online_features",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("as_of", DateTime, nullable=False),
+    Column("features", JSON, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class OnlineRecord:
+    user_id: int
+    as_of: datetime
+    features: dict[str, float | None]
+
+
+class OnlineStore:
+    def __init__(self, url: str) -> None:
+        self.engine = _engine(url)
+        try:
+            metadata.create_all(self.engine)
+        except OperationalError as err:
+            raise InputError(f"online store {url}: cannot connect ({err.orig})") from err
+
+    def write(self, records: Iterable[OnlineRecord]) -> int:
+        insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        written = 0
+        with self.engine.begin() as conn:
+            for batch in _batches(records, WRITE_BATCH):
+                stmt = insert(online_features)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["user_id"],
+                    set_={"as_of": stmt.excluded.as_of, "features": stmt.excluded.features},
+                )
+                conn.execute(stmt, [_row(r) for r in batch])
+                written += len(batch)
+        return written
+
+    def get(self, user_id: int) -> OnlineRecord | None:
+        query = select(online_features).where(online_features.c.user_id == user_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).one_or_none()
+        return None if row is None else _record(row._mapping)
+
+    def scan(self) -> list[OnlineRecord]:
+        query = select(online_features).order_by(online_features.c.user_id)
+        with self.engine.connect() as conn:
+            return [_record(row._mapping) for row in conn.execute(query)]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def materialize(offline_features: Path, store: OnlineStore) -> int:
+    """Copy each user's newest offline snapshot into the online store."""
+    with duckdb.connect() as con:
+        latest = con.sql(
+            f"SELECT user_id, as_of, {', '.join(FEATURE_NAMES)} "
+            f"FROM read_parquet('{offline_features}') "
+            "QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY as_of DESC) = 1"
+        ).fetchall()
+    records = (
+        OnlineRecord(
+            user_id=int(row[0]),
+            as_of=row[1],
+            features={name: _json_float(v) for name, v in zip(FEATURE_NAMES, row[2:], strict=True)},
+        )
+        for row in latest
+    )
+    return store.write(records)
+
+
+def _engine(url: str) -> Engine:
+    expected = "a SQLAlchemy URL like sqlite:///data/online.sqlite or postgresql+psycopg://host/db"
+    try:
+        engine = create_engine(url)
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as err:
+        raise InputError(f"online_store_url {url!r}: expected {expected}") from err
+    if engine.dialect.name not in SUPPORTED_DIALECTS:
+        raise InputError(f"online_store_url {url!r}: expected {expected}")
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+    return engine
+
+
+def _batches(records: Iterable[OnlineRecord], size: int) -> Iterator[list[OnlineRecord]]:
+    batch: list[OnlineRecord] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _json_float(value: Any) -> float | None:
+    # JSON has no NaN; a missing feature (no transactions in the window) is stored as null.
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)
+
+
+def _row(record: OnlineRecord) -> dict[str, Any]:
+    return {"user_id": record.user_id, "as_of": record.as_of, "features": record.features}
+
+
+def _record(row: Any) -> OnlineRecord:
+    return OnlineRecord(user_id=int(row["user_id"]), as_of=row["as_of"], features=row["features"])

@@ -1,0 +1,70 @@
+"""All configuration in one validated object; every field can be overridden as FEATURES_<NAME>."""
+
+from datetime import date
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .definitions import LABEL_HORIZON, LONGEST_WINDOW
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FEATURES_", frozen=True, extra="forbid")
+
+    data_dir: Path = Path("data")
+    reports_dir: Path = Path("reports")
+    # A raw CSV of your own to ingest instead of the synthetic one under data_dir.
+    events_csv: Path | None = None
+
+    # The embedded synthetic source: same seed, same events, same numbers.
+    seed: int = 7
+    n_users: int = Field(default=2_000, ge=1)
+    n_days: int = Field(default=60, ge=1)
+    start_date: date = date(2026, 1, 1)
+    dirty_fraction: float = Field(default=0.02, ge=0.0, le=0.5)
+    labels_per_user: int = Field(default=3, ge=1)
+
+    # Any SQLAlchemy URL for SQLite or PostgreSQL; empty means a SQLite file under data_dir.
+    online_store_url: str = ""
+
+    # The skew check fails when any feature goes past one of these.
+    skew_max_mismatch_rate: float = Field(default=0.001, ge=0.0, le=1.0)
+    skew_max_psi: float = Field(default=0.1, ge=0.0)
+    skew_abs_tolerance: float = Field(default=1e-6, ge=0.0)
+
+    @field_validator("n_days")
+    @classmethod
+    def _long_enough_for_labels(cls, n_days: int) -> int:
+        needed = (LONGEST_WINDOW + LABEL_HORIZON).days + 1
+        if n_days < needed:
+            raise ValueError(f"must be at least {needed} (28-day windows + 7-day labels)")
+        return n_days
+
+    @property
+    def raw_events_path(self) -> Path:
+        if self.events_csv is not None:
+            return self.events_csv
+        return self.data_dir / "raw" / "events.csv"
+
+    @property
+    def clean_events_path(self) -> Path:
+        return self.data_dir / "clean" / "events.parquet"
+
+    @property
+    def rejected_events_path(self) -> Path:
+        return self.data_dir / "rejected" / "events.parquet"
+
+    @property
+    def offline_features_path(self) -> Path:
+        return self.data_dir / "offline" / "user_features.parquet"
+
+    @property
+    def training_set_path(self) -> Path:
+        return self.data_dir / "offline" / "training_set.parquet"
+
+    @property
+    def online_url(self) -> str:
+        if self.online_store_url:
+            return self.online_store_url
+        return f"sqlite:///{self.data_dir / 'online_store.sqlite'}"

@@ -1,0 +1,1 @@
+"""Train/serve skew: do the batch and serving feature paths agree?"""
