@@ -11,55 +11,63 @@ from pathlib import Path
 
 import duckdb
 
-SNAPSHOTS_SQL = """
-WITH grid AS (
+from ..definitions import CATEGORIES, WINDOW_7D, WINDOW_28D
+
+# Daily tiles: one row per user and day with that day's partial aggregates, placed at the first
+# snapshot that sees the day (its next midnight). Because windows are whole days ending at a
+# midnight, a w-day window is exactly the last w tiles, so every feature is a window function
+# over a dense user x day grid: linear in the grid, however long the windows. Distinct
+# categories travel as a bitmask per tile (bit i = CATEGORIES[i]), OR-ed over the window.
+# (This needs whole-day windows and daily snapshots; tests/test_definitions.py holds them to it.)
+SNAPSHOTS_SQL = f"""
+WITH tiles AS (
     SELECT user_id,
-           unnest(generate_series(
-               date_trunc('day', min(event_time)) + INTERVAL 1 DAY,
-               $cutoff::TIMESTAMP,
-               INTERVAL 1 DAY)) AS as_of
+           date_trunc('day', event_time) + INTERVAL 1 DAY AS as_of,
+           count(*) AS n,
+           sum(amount) AS total,
+           max(amount) AS biggest,
+           bit_or(1::BIGINT << (list_position($categories, category) - 1)) AS categories,
+           max(event_time) AS last_event_time
     FROM events
     WHERE event_time < $cutoff::TIMESTAMP
+    GROUP BY ALL
+),
+grid AS (
+    SELECT user_id,
+           unnest(generate_series(min(as_of), $cutoff::TIMESTAMP, INTERVAL 1 DAY)) AS as_of
+    FROM tiles
     GROUP BY user_id
 ),
-windowed AS (
+dense AS (
     SELECT g.user_id, g.as_of,
-           count(e.event_id) FILTER (WHERE e.event_time >= g.as_of - INTERVAL 1 DAY)
-               AS txn_count_1d,
-           count(e.event_id) FILTER (WHERE e.event_time >= g.as_of - INTERVAL 7 DAY)
-               AS txn_count_7d,
-           count(e.event_id) AS txn_count_28d,
-           coalesce(sum(e.amount) FILTER (WHERE e.event_time >= g.as_of - INTERVAL 1 DAY), 0)
-               AS amount_sum_1d,
-           coalesce(sum(e.amount) FILTER (WHERE e.event_time >= g.as_of - INTERVAL 7 DAY), 0)
-               AS amount_sum_7d,
-           coalesce(sum(e.amount), 0) AS amount_sum_28d,
-           avg(e.amount) AS amount_mean_28d,
-           max(e.amount) FILTER (WHERE e.event_time >= g.as_of - INTERVAL 7 DAY) AS amount_max_7d,
-           count(DISTINCT e.category) AS distinct_categories_28d
+           coalesce(t.n, 0) AS n,
+           coalesce(t.total, 0) AS total,
+           t.biggest,
+           coalesce(t.categories, 0) AS categories,
+           t.last_event_time
     FROM grid g
-    LEFT JOIN events e
-           ON e.user_id = g.user_id
-          AND e.event_time < g.as_of
-          AND e.event_time >= g.as_of - INTERVAL 28 DAY
-    GROUP BY g.user_id, g.as_of
-),
-latest AS (
-    -- The newest event strictly before each snapshot, however old: an as-of join.
-    SELECT g.user_id, g.as_of, e.event_time AS last_event_time
-    FROM grid g
-    ASOF LEFT JOIN events e ON e.user_id = g.user_id AND e.event_time < g.as_of
+    LEFT JOIN tiles t USING (user_id, as_of)
 )
-SELECT w.user_id, w.as_of,
-       w.txn_count_1d::DOUBLE AS txn_count_1d,
-       w.txn_count_7d::DOUBLE AS txn_count_7d,
-       w.txn_count_28d::DOUBLE AS txn_count_28d,
-       w.amount_sum_1d, w.amount_sum_7d, w.amount_sum_28d, w.amount_mean_28d, w.amount_max_7d,
-       w.distinct_categories_28d::DOUBLE AS distinct_categories_28d,
-       (epoch(w.as_of) - epoch(l.last_event_time)) / 3600.0 AS hours_since_last_txn
-FROM windowed w
-JOIN latest l USING (user_id, as_of)
-ORDER BY w.user_id, w.as_of
+SELECT user_id, as_of,
+       n::DOUBLE AS txn_count_1d,
+       sum(n) OVER last_7d::DOUBLE AS txn_count_7d,
+       sum(n) OVER last_28d::DOUBLE AS txn_count_28d,
+       total AS amount_sum_1d,
+       sum(total) OVER last_7d AS amount_sum_7d,
+       sum(total) OVER last_28d AS amount_sum_28d,
+       CASE WHEN sum(n) OVER last_28d > 0
+            THEN sum(total) OVER last_28d / sum(n) OVER last_28d END AS amount_mean_28d,
+       max(biggest) OVER last_7d AS amount_max_7d,
+       bit_count(bit_or(categories) OVER last_28d)::DOUBLE AS distinct_categories_28d,
+       (epoch(as_of) - epoch(max(last_event_time) OVER so_far)) / 3600.0
+           AS hours_since_last_txn
+FROM dense
+WINDOW last_7d AS (PARTITION BY user_id ORDER BY as_of
+                   ROWS BETWEEN {WINDOW_7D.days - 1} PRECEDING AND CURRENT ROW),
+       last_28d AS (PARTITION BY user_id ORDER BY as_of
+                    ROWS BETWEEN {WINDOW_28D.days - 1} PRECEDING AND CURRENT ROW),
+       so_far AS (PARTITION BY user_id ORDER BY as_of ROWS UNBOUNDED PRECEDING)
+ORDER BY user_id, as_of
 """
 
 
@@ -81,7 +89,7 @@ def default_cutoff(con: duckdb.DuckDBPyConnection) -> datetime:
 
 
 def snapshot_relation(con: duckdb.DuckDBPyConnection, cutoff: datetime) -> duckdb.DuckDBPyRelation:
-    return con.sql(SNAPSHOTS_SQL, params={"cutoff": cutoff})
+    return con.sql(SNAPSHOTS_SQL, params={"cutoff": cutoff, "categories": list(CATEGORIES)})
 
 
 def write_snapshots(con: duckdb.DuckDBPyConnection, cutoff: datetime, path: Path) -> int:
