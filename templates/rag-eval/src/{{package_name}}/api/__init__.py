@@ -1,0 +1,1 @@
+"""The HTTP API: /search and /ask, with /healthz, /readyz and Prometheus /metrics."""

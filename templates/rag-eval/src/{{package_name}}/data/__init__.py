@@ -1,0 +1,1 @@
+"""Corpora, queries and relevance judgements: types and loaders for the formats people use."""

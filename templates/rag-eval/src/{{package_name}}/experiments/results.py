@@ -1,0 +1,84 @@
+"""Write a grid's results: summary.json, per_query.csv, TREC run files; and the console table."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from ..data.trec import write_run
+from .grid import GridResult
+
+
+def write_results(result: GridResult, out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    config = result.config
+    summary: dict[str, Any] = {
+        "dataset": result.dataset,
+        "primary": config.primary,
+        "baseline": config.baseline,
+        "best": result.best,
+        "metrics": list(dict.fromkeys([config.primary, *config.metrics])),
+        "queries": len(result.results[0].evaluation.query_ids),
+        "table": [r.summary() for r in result.results],
+        "recall_curves": {r.name: r.recall_curve for r in result.results},
+        "comparison": result.comparison.as_dict() if result.comparison else None,
+        "failures": [asdict(f) for f in result.failures],
+        "notes": result.notes,
+    }
+    path = out_dir / "summary.json"
+    path.write_text(json.dumps(summary, indent=2) + "\n")
+    with (out_dir / "per_query.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        metrics = summary["metrics"]
+        writer.writerow(["config", "query_id", *metrics])
+        for r in result.results:
+            columns = [r.evaluation.scores[m] for m in metrics]
+            for i, query_id in enumerate(r.evaluation.query_ids):
+                writer.writerow([r.name, query_id, *(f"{col[i]:.6f}" for col in columns)])
+    for r in result.results:
+        write_run(out_dir / "runs" / f"{r.name.replace('/', '__')}.trec", r.run, tag=r.name)
+    return path
+
+
+def format_table(summary: dict[str, Any]) -> str:
+    """The results as an aligned text table, best primary metric first."""
+    metrics: list[str] = summary["metrics"]
+    primary = summary["primary"]
+    rows = sorted(summary["table"], key=lambda row: -row[primary])
+    header = ["config", "chunks", *metrics, "index s"]
+    lines = [
+        [
+            str(row["config"]),
+            str(row["chunks"]),
+            *(f"{row[m]:.4f}" for m in metrics),
+            f"{row['index_seconds']:.2f}",
+        ]
+        for row in rows
+    ]
+    widths = [max(len(r[i]) for r in [header, *lines]) for i in range(len(header))]
+
+    def fmt(cells: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    out = [fmt(header), fmt(["-" * w for w in widths]), *(fmt(line) for line in lines)]
+    return "\n".join(out)
+
+
+def format_comparison(summary: dict[str, Any]) -> str:
+    c = summary.get("comparison")
+    if not c:
+        return f"The baseline {summary['baseline']} is also the best configuration."
+    return (
+        f"{c['system']} vs baseline {c['baseline']} on {c['metric']} over {c['queries']} queries: "
+        f"{c['mean_system']:.4f} vs {c['mean_baseline']:.4f} "
+        f"(difference {c['mean_difference']:+.4f}, "
+        f"95% CI [{c['ci95_low']:+.4f}, {c['ci95_high']:+.4f}]; "
+        f"{c['wins']} wins, {c['losses']} losses, {c['ties']} ties; "
+        f"paired t-test p = {c['t_test_p']:.3g}, Wilcoxon p = {c['wilcoxon_p']:.3g})"
+    )

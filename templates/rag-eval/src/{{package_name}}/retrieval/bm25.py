@@ -1,0 +1,50 @@
+"""BM25 over chunks with bm25s (sparse matrices, fast to build and to query)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from ..errors import InputError
+from .analyzer import analyze
+from .base import Hits, top_k
+
+
+class BM25Retriever:
+    kind = "bm25"
+
+    def __init__(self, model: bm25s.BM25) -> None:
+        self.model = model
+        self._vocabulary: dict[str, int] = dict(model.vocab_dict)
+
+    @classmethod
+    def build(cls, texts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> BM25Retriever:
+        if not texts:
+            raise InputError("corpus: cannot build a BM25 index over zero chunks")
+        model = bm25s.BM25(k1=k1, b=b)
+        model.index([analyze(text) for text in texts], show_progress=False)
+        return cls(model)
+
+    def search(self, queries: Sequence[str], k: int) -> list[Hits]:
+        if k <= 0:
+            raise InputError(f"k = {k}: the number of results must be > 0")
+        results = []
+        for query in queries:
+            terms = [self._vocabulary[t] for t in analyze(query) if t in self._vocabulary]
+            if not terms:
+                results.append(Hits.empty())
+                continue
+            scores = np.asarray(self.model.get_scores(terms), dtype=np.float64)
+            # A chunk sharing no term with the query scores 0: it was not retrieved.
+            results.append(top_k(scores, k, keep_zero=False))
+        return results
+
+    def save(self, directory: Path) -> None:
+        self.model.save(str(directory / "bm25"), show_progress=False)
+
+    @classmethod
+    def load(cls, directory: Path) -> BM25Retriever:
+        return cls(bm25s.BM25.load(str(directory / "bm25"), show_progress=False))
