@@ -1,0 +1,84 @@
+"""Prometheus metrics: HTTP traffic, inference, predictions, the model in service, input drift.
+
+Each app gets its own registry (tests build many apps in one process). Drift is computed when
+Prometheus scrapes, not per request, by a collector that reads the drift window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from ..core.drift import DriftWindow
+
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+PROBABILITY_BUCKETS = tuple(round(0.1 * i, 1) for i in range(1, 10))
+
+
+class ServingMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.requests = Counter(
+            "http_requests",
+            "HTTP requests by route template, method and status code",
+            ["method", "route", "status"],
+            registry=registry,
+        )
+        self.request_latency = Histogram(
+            "http_request_duration_seconds",
+            "Time from request start to the end of the response body",
+            ["method", "route", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.in_flight = Gauge(
+            "http_requests_in_flight", "Requests being served right now", registry=registry
+        )
+        self.inference_latency = Histogram(
+            "model_inference_duration_seconds",
+            "Time inside the model's predict_proba, per call (a call may hold a micro-batch)",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.batch_rows = Histogram(
+            "model_batch_rows",
+            "Rows per model call (request batch, or merged micro-batch when batching is on)",
+            buckets=BATCH_BUCKETS,
+            registry=registry,
+        )
+        self.prediction_probability = Histogram(
+            "model_prediction_probability",
+            "Predicted default probability of each row",
+            buckets=PROBABILITY_BUCKETS,
+            registry=registry,
+        )
+        self.model_info = Info("model", "The model in service", registry=registry)
+
+    def watch_drift(self, window: Callable[[], DriftWindow | None]) -> None:
+        self.registry.register(DriftCollector(window))
+
+
+class DriftCollector(Collector):
+    """PSI of each input feature over the sliding window, against the training reference."""
+
+    def __init__(self, window: Callable[[], DriftWindow | None]) -> None:
+        self._window = window
+
+    def collect(self) -> Iterator[Metric]:
+        psi = GaugeMetricFamily(
+            "model_feature_drift_psi",
+            "Population stability index of each input feature, live window vs training data",
+            labels=["feature"],
+        )
+        rows = GaugeMetricFamily("model_drift_window_rows", "Rows in the drift window")
+        window = self._window()
+        if window is not None:
+            for feature, value in window.psi_by_feature().items():
+                psi.add_metric([feature], value)
+            rows.add_metric([], window.rows)
+        yield psi
+        yield rows

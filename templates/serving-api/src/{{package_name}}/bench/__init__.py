@@ -1,0 +1,1 @@
+"""The load generator and the benchmark matrix behind `make bench`."""

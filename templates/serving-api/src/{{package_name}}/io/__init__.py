@@ -1,0 +1,1 @@
+"""Model artifacts on disk and in a model registry."""

@@ -1,0 +1,158 @@
+"""`make report`: reports/RESULTS.md and its plots, from bench.json and the model's metadata."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt
+
+# The targets the service is held to on a 2-core machine.
+MAX_MONITORING_COST = 0.10
+MAX_P99_MS_AT_8 = 50.0
+
+
+def _label(run: dict[str, Any]) -> str:
+    return (
+        f"monitoring {'on' if run['monitoring'] else 'off'}, "
+        f"batching {'on' if run['batching'] else 'off'}"
+    )
+
+
+def _configs(runs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for run in runs:
+        grouped.setdefault(_label(run), []).append(run)
+    return grouped
+
+
+def plot_throughput_and_latency(runs: list[dict[str, Any]], path: Path) -> None:
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    for label, group in _configs(runs).items():
+        concurrency = [r["concurrency"] for r in group]
+        left.plot(concurrency, [r["rps"] for r in group], marker="o", label=label)
+        right.plot(concurrency, [r["p99_ms"] for r in group], marker="o", label=label)
+    left.set(xlabel="concurrent clients", ylabel="requests/s", title="Throughput", xscale="log")
+    right.set(xlabel="concurrent clients", ylabel="ms", title="p99 latency", xscale="log")
+    right.axhline(MAX_P99_MS_AT_8, color="grey", linestyle=":", label="p99 target at 8 clients")
+    for axis in (left, right):
+        axis.set_xticks(sorted({r["concurrency"] for r in runs}))
+        axis.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        axis.grid(alpha=0.3)
+    right.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_monitoring_pairs(overhead: dict[str, Any], path: Path) -> None:
+    fig, axis = plt.subplots(figsize=(6, 3.5))
+    ratios = overhead["ratios"]
+    axis.plot(range(1, len(ratios) + 1), ratios, marker="o", linestyle="none")
+    axis.axhline(
+        overhead["median_ratio"], color="C1", label=f"median {overhead['median_ratio']:.3f}"
+    )
+    axis.axhline(1 - MAX_MONITORING_COST, color="grey", linestyle=":", label="target (0.90)")
+    axis.set(xlabel="alternating pair", ylabel="throughput, on / off", title="Cost of monitoring")
+    axis.legend()
+    axis.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _targets(bench: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    runs = bench["runs"]
+    ratio = bench["monitoring_overhead"]["median_ratio"]
+    errors = sum(r["errors"] for r in runs)
+    p99_at_8 = [
+        r["p99_ms"] for r in runs if r["concurrency"] == 8 and r["monitoring"] and not r["batching"]
+    ]
+    worst_p99 = max(p99_at_8) if p99_at_8 else float("nan")
+    return [
+        (
+            "monitoring costs at most 10% of throughput (c=32)",
+            f"on/off = {ratio:.3f}",
+            ratio >= 1 - MAX_MONITORING_COST,
+        ),
+        ("zero errors", f"{errors} errors", errors == 0),
+        (
+            "p99 under 50 ms at c=8 (default config)",
+            f"{worst_p99:.1f} ms",
+            worst_p99 < MAX_P99_MS_AT_8,
+        ),
+    ]
+
+
+def render_markdown(bench: dict[str, Any], metadata: dict[str, Any]) -> str:
+    metrics = metadata["metrics"]
+    machine = bench["machine"]
+    overhead = bench["monitoring_overhead"]
+    lines = [
+        "# Results",
+        "",
+        "Written by `make report` from `reports/bench.json` (`make bench`) and the artifact's",
+        "metadata (`make train`). Rerun both to refresh; every number below comes from them.",
+        "",
+        f"## Model `{metadata['version']}`",
+        "",
+        f"{metadata['model_type']} on {metadata['training']['train_rows']} synthetic applications,"
+        f" evaluated on {metadata['training']['test_rows']} held out (seed "
+        f"{metadata['training']['seed']}, data fingerprint `{metadata['data_fingerprint'][:12]}`).",
+        "",
+        "| metric | held-out value |",
+        "|---|---|",
+        *(f"| {name} | {value:.4f} |" for name, value in metrics.items()),
+        "",
+        "`log_loss_base_rate` is the log loss of always predicting the training default rate.",
+        "",
+        "## Serving",
+        "",
+        f"{machine['cpus']} CPUs, Python {machine['python']}; server pinned to one core and the",
+        f"load generator to the other: {machine['pinned']}. One application per request,",
+        f"{bench['config']['seconds']} s measured per run after a warm-up, closed loop.",
+        "",
+        "| monitoring | batching | clients | req/s | p50 ms | p95 ms | p99 ms | errors |"
+        " server RSS MiB | ready s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in bench["runs"]:
+        lines.append(
+            f"| {'on' if r['monitoring'] else 'off'} | {'on' if r['batching'] else 'off'} | "
+            f"{r['concurrency']} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | "
+            f"{r['p99_ms']:.2f} | {r['errors']} | {r['server_rss_mb']:.0f} | {r['ready_s']:.2f} |"
+        )
+    lines += [
+        "",
+        "![throughput and p99 latency](throughput_latency.png)",
+        "",
+        "### Cost of monitoring",
+        "",
+        f"Two servers side by side, monitoring on and off, driven in {len(overhead['ratios'])}"
+        f" alternating {overhead['seconds_per_window']} s windows at {overhead['concurrency']}"
+        " clients (alternating pairs cancel most of the machine's drift in load).",
+        f"Median throughput ratio on/off: **{overhead['median_ratio']:.3f}**"
+        f" (pairs ranged {min(overhead['ratios']):.3f}-{max(overhead['ratios']):.3f}).",
+        "",
+        "![monitoring cost per pair](monitoring_overhead.png)",
+        "",
+        "### Targets",
+        "",
+        "| target | measured | met |",
+        "|---|---|---|",
+        *(f"| {name} | {value} | {'yes' if ok else 'no'} |" for name, value, ok in _targets(bench)),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_report(bench: dict[str, Any], metadata: dict[str, Any], output_dir: Path) -> Path:
+    output_dir.mkdir(parents=True, exist_ok=True)
+    plot_throughput_and_latency(bench["runs"], output_dir / "throughput_latency.png")
+    plot_monitoring_pairs(bench["monitoring_overhead"], output_dir / "monitoring_overhead.png")
+    path = output_dir / "RESULTS.md"
+    path.write_text(render_markdown(bench, metadata))
+    return path

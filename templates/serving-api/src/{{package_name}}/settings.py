@@ -1,0 +1,50 @@
+"""All configuration as one validated object; every field can be set as SERVING_<FIELD>."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SERVING_", extra="forbid", frozen=True, protected_namespaces=()
+    )
+
+    # Where the model comes from: a local artifact folder, or models:/name@alias (MLflow).
+    model_uri: str = "artifacts/model"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    # Serve /metrics on its own port (not exposed publicly) instead of the API port.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    monitoring: bool = True
+    batching: bool = False
+    batch_max_rows: int = Field(default=64, ge=1, le=4096)
+    batch_max_wait_ms: float = Field(default=2.0, ge=0.0, le=1000.0)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    drift_window_rows: int = Field(default=5000, ge=10)
+    auth: bool = False
+    # API keys: comma-separated in the environment, or one per line in a mounted secret file.
+    api_keys: SecretStr | None = None
+    api_keys_file: Path | None = None
+    access_log: bool = True
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    graceful_shutdown_s: float = Field(default=20.0, gt=0)
+
+    @model_validator(mode="after")
+    def _auth_needs_a_key_source(self) -> Settings:
+        if self.auth and self.api_keys is None and self.api_keys_file is None:
+            raise ValueError("auth is on but neither SERVING_API_KEYS nor SERVING_API_KEYS_FILE")
+        return self
+
+    def load_api_keys(self) -> tuple[str, ...]:
+        """The configured keys; reads the secret file at call time so rotation needs no rebuild."""
+        keys: list[str] = []
+        if self.api_keys is not None:
+            keys += self.api_keys.get_secret_value().split(",")
+        if self.api_keys_file is not None:
+            keys += self.api_keys_file.read_text().splitlines()
+        return tuple(k.strip() for k in keys if k.strip())
