@@ -1,5 +1,6 @@
 """The command line: one thin command per job; only here do errors become exit codes."""
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +11,7 @@ from pydantic import ValidationError
 
 from .errors import InputError, PipelineError, SkewCheckFailedError
 from .jobs import steps
-from .jobs.pipeline import run_pipeline
+from .jobs.pipeline import format_summary, run_pipeline
 from .online.store import OnlineStore
 from .settings import Settings
 from .skew.check import raise_on_failure, skew_table
@@ -127,21 +128,7 @@ def pipeline(
                 raise InputError(f"{events}: no such file (expected a CSV of raw events)")
             settings = settings.model_copy(update={"events_csv": events})
         summary = run_pipeline(settings, generate_source=events is None)
-        ingest_line = (
-            f"ingest: {summary.ingest.rows_read} rows, {summary.ingest.rows_valid} valid, "
-            f"{summary.ingest.rows_rejected} rejected (see {settings.rejected_events_path})"
-        )
-        typer.echo(ingest_line)
-        typer.echo(f"features: {summary.snapshot_rows} daily snapshots")
-        typer.echo(
-            f"training set: {summary.training.rows} rows, "
-            f"{summary.training.positive_rate:.1%} positive, "
-            f"{summary.training.without_history} without history"
-        )
-        typer.echo(f"online store: {summary.online_rows} users")
-        typer.echo(skew_table(summary.skew))
-        total = sum(summary.seconds.values())
-        typer.echo(f"pipeline took {total:.1f} s ({settings.reports_dir / 'pipeline.json'})")
+        typer.echo(format_summary(summary, settings))
         raise_on_failure(summary.skew)
 
 
@@ -159,7 +146,23 @@ def lookup(user_id: Annotated[int, typer.Argument(help="The user to look up.")])
             raise InputError(f"user {user_id}: not in the online store {settings.online_url}")
         typer.echo(f"user {record.user_id} as of {record.as_of}")
         for name, value in record.features.items():
-            typer.echo(f"  {name:<26}{'null' if value is None else f'{value:.4g}'}")
+            typer.echo(f"  {name:<26}{_number(value)}")
+
+
+@app.command()
+def explain(user_id: Annotated[int, typer.Argument(help="The user to explain.")]) -> None:
+    """One user's online-store features next to the serving path's, at the same as_of."""
+    with _clean_errors():
+        record, served = steps.explain(_settings(), user_id)
+        typer.echo(f"user {user_id} as of {record.as_of}")
+        typer.echo(f"  {'feature':<26}{'online store':>14}{'serving path':>14}")
+        for name, value in served.items():
+            stored = record.features.get(name)
+            typer.echo(f"  {name:<26}{_number(stored):>14}{_number(value):>14}")
+
+
+def _number(value: float | None) -> str:
+    return "null" if value is None or math.isnan(value) else f"{value:.6g}"
 
 
 @app.command()

@@ -4,7 +4,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..ingest.validate import IngestReport
 from ..settings import Settings
-from ..skew.check import SkewReport
+from ..skew.check import SkewReport, skew_table
 from . import steps
 
 
@@ -50,3 +50,20 @@ def run_pipeline(settings: Settings, generate_source: bool = True) -> PipelineSu
     )
     steps.write_json(settings.reports_dir / "pipeline.json", summary.model_dump(mode="json"))
     return summary
+
+
+def format_summary(summary: PipelineSummary, settings: Settings) -> str:
+    ingest, training = summary.ingest, summary.training
+    return "\n".join(
+        [
+            f"ingest: {ingest.rows_read} rows, {ingest.rows_valid} valid, "
+            f"{ingest.rows_rejected} rejected (see {settings.rejected_events_path})",
+            f"features: {summary.snapshot_rows} daily snapshots",
+            f"training set: {training.rows} rows, {training.positive_rate:.1%} positive, "
+            f"{training.without_history} without history",
+            f"online store: {summary.online_rows} users",
+            skew_table(summary.skew),
+            f"pipeline took {sum(summary.seconds.values()):.1f} s "
+            f"({settings.reports_dir / 'pipeline.json'})",
+        ]
+    )

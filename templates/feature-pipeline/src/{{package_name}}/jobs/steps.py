@@ -7,10 +7,11 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Generic, TypeVar
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from ..errors import InputError
@@ -18,7 +19,7 @@ from ..ingest.validate import IngestReport, ingest_file
 from ..offline.batch_features import connect_events, default_cutoff, write_snapshots
 from ..offline.training_set import build_training_set, sample_label_times
 from ..online.serving import load_event_log
-from ..online.store import OnlineStore, materialize
+from ..online.store import OnlineRecord, OnlineStore, materialize
 from ..settings import Settings
 from ..skew.check import SkewReport, SkewThresholds, compare
 from ..source.synthetic import SourceSpec, generate_events, write_events
@@ -84,13 +85,10 @@ def training_set(settings: Settings) -> TrainingSetSummary:
     con = connect_events(_existing(settings.clean_events_path, "ingest"))
     try:
         cutoff = default_cutoff(con)
+        [(first_day,)] = con.sql("SELECT date_trunc('day', min(event_time)) FROM events").fetchall()
         users = con.sql("SELECT DISTINCT user_id FROM events").fetchnumpy()["user_id"]
         labels = sample_label_times(
-            users,
-            datetime.combine(settings.start_date, datetime.min.time()),
-            cutoff,
-            settings.labels_per_user,
-            settings.seed,
+            users, first_day, cutoff, settings.labels_per_user, settings.seed
         )
         offline = _existing(settings.offline_features_path, "features")
         training = build_training_set(con, labels, offline)
@@ -103,7 +101,7 @@ def training_set(settings: Settings) -> TrainingSetSummary:
         rows=len(training),
         positive_rate=float(training["target"].mean()),
         without_history=int(training["feature_as_of"].isna().sum()),
-        max_feature_lag_hours=float(lag / timedelta(hours=1)) if lag == lag else 0.0,
+        max_feature_lag_hours=0.0 if pd.isna(lag) else float(lag / timedelta(hours=1)),
     )
 
 
@@ -133,6 +131,19 @@ def skew_check(settings: Settings) -> SkewReport:
     report = compare(records, log, thresholds)
     write_json(settings.reports_dir / "skew.json", report.model_dump(mode="json"))
     return report
+
+
+def explain(settings: Settings, user_id: int) -> tuple[OnlineRecord, dict[str, float]]:
+    """One user's stored features and what the serving path computes at the same time."""
+    store = OnlineStore(settings.online_url)
+    try:
+        record = store.get(user_id)
+    finally:
+        store.close()
+    if record is None:
+        raise InputError(f"user {user_id}: not in the online store {settings.online_url}")
+    log = load_event_log(settings.raw_events_path)
+    return record, log.features_at(user_id, record.as_of.replace(tzinfo=UTC))
 
 
 def write_json(path: Path, payload: object) -> None:

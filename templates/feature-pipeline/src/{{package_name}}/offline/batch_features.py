@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from ..definitions import CATEGORIES, WINDOW_7D, WINDOW_28D
+from ..errors import InputError
 
 # Daily tiles: one row per user and day with that day's partial aggregates, placed at the first
 # snapshot that sees the day (its next midnight). Because windows are whole days ending at a
@@ -84,7 +85,7 @@ def default_cutoff(con: duckdb.DuckDBPyConnection) -> datetime:
         "SELECT date_trunc('day', max(event_time)) + INTERVAL 1 DAY FROM events"
     ).fetchall()
     if cutoff is None:
-        raise ValueError("no events to compute features from")
+        raise InputError("clean events: none to compute features from (every row was rejected?)")
     return cutoff  # type: ignore[no-any-return]
 
 

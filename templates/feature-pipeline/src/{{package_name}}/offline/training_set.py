@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..definitions import FEATURE_NAMES, LABEL_HORIZON, LONGEST_WINDOW
+from ..errors import InputError
 
 LABELS_SQL = f"""
 SELECT l.label_id, l.user_id, l.label_time, count(e.event_id) > 0 AS target
@@ -41,7 +42,10 @@ def sample_label_times(
     first = start + LONGEST_WINDOW
     last = cutoff - LABEL_HORIZON
     if last <= first:
-        raise ValueError("the data spans too few days for 28-day features and 7-day labels")
+        raise InputError(
+            f"events from {start:%Y-%m-%d} to {cutoff:%Y-%m-%d}: expected at least "
+            f"{(LONGEST_WINDOW + LABEL_HORIZON).days + 1} days for 28-day features and 7-day labels"
+        )
     rng = np.random.default_rng(seed)
     users = np.repeat(np.sort(user_ids), per_user)
     span_s = int((last - first) / timedelta(seconds=1))
