@@ -5,7 +5,9 @@ rules from here, and the skew check compares them feature by feature. The implem
 independent on purpose: sharing code between them would hide exactly the bugs the check exists for.
 """
 
-from datetime import timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 CATEGORIES = ("groceries", "electronics", "fashion", "home", "travel", "entertainment")
 MAX_AMOUNT = 50_000.0
@@ -35,3 +37,12 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
 FEATURE_NAMES: tuple[str, ...] = tuple(FEATURE_DESCRIPTIONS)
 
 RAW_COLUMNS = ("event_id", "user_id", "event_time", "amount", "category")
+
+
+@dataclass(frozen=True)
+class FeatureVector:
+    """One user's stored features at a snapshot time (naive UTC); null where a window is empty."""
+
+    user_id: int
+    as_of: datetime
+    features: Mapping[str, float | None]

@@ -28,7 +28,9 @@ class Settings(BaseSettings):
     # Any SQLAlchemy URL for SQLite or PostgreSQL; empty means a SQLite file under data_dir.
     online_store_url: str = ""
 
-    # The skew check fails when any feature goes past one of these.
+    # The skew check compares the whole online store and this many historic offline snapshots,
+    # and fails when any feature goes past one of the thresholds.
+    skew_offline_sample: int = Field(default=2_000, ge=0)
     skew_max_mismatch_rate: float = Field(default=0.001, ge=0.0, le=1.0)
     skew_max_psi: float = Field(default=0.1, ge=0.0)
     skew_abs_tolerance: float = Field(default=1e-6, ge=0.0)

@@ -47,6 +47,7 @@ def write_report(settings: Settings) -> Path:
 def _markdown(pipeline: dict[str, Any], bench: dict[str, Any]) -> str:
     ingest, skew, training = pipeline["ingest"], pipeline["skew"], pipeline["training"]
     machine = bench["machine"]
+    compared = " and ".join(f"{n:,} vectors from the {src}" for src, n in skew["compared"].items())
     lines = [
         "# Results",
         "",
@@ -75,8 +76,9 @@ def _markdown(pipeline: dict[str, Any], bench: dict[str, Any]) -> str:
         "",
         "## Train/serve skew",
         "",
-        f"Online store vs serving path for {skew['entities']:,} users as of {skew['as_of_max']}; "
-        f"thresholds: mismatch rate <= {skew['thresholds']['max_mismatch_rate']:.2%}, "
+        f"Stored features vs the serving path recomputing them from raw events: {compared}, "
+        f"as of {skew['as_of_min']} to {skew['as_of_max']}; thresholds: mismatch rate <= "
+        f"{skew['thresholds']['max_mismatch_rate']:.2%}, "
         f"PSI <= {skew['thresholds']['max_psi']}. "
         f"Result: **{'passed' if skew['passed'] else 'FAILED'}**.",
         "",
@@ -172,7 +174,8 @@ def _plot_skew(skew: dict[str, Any], path: Path) -> None:
         ax.legend(loc="lower right")
     left.invert_yaxis()
     verdict = "passed" if skew["passed"] else "FAILED"
-    fig.suptitle(f"Online store vs serving path, {skew['entities']:,} users: {verdict}")
+    vectors = sum(skew["compared"].values())
+    fig.suptitle(f"Stored features vs serving path, {vectors:,} vectors: {verdict}")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

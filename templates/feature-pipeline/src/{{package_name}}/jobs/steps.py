@@ -14,12 +14,18 @@ from typing import Generic, TypeVar
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from ..definitions import FeatureVector
 from ..errors import InputError
 from ..ingest.validate import IngestReport, ingest_file
-from ..offline.batch_features import connect_events, default_cutoff, write_snapshots
+from ..offline.batch_features import (
+    connect_events,
+    default_cutoff,
+    sample_historic_snapshots,
+    write_snapshots,
+)
 from ..offline.training_set import build_training_set, sample_label_times
 from ..online.serving import load_event_log
-from ..online.store import OnlineRecord, OnlineStore, materialize
+from ..online.store import OnlineStore, materialize
 from ..settings import Settings
 from ..skew.check import SkewReport, SkewThresholds, compare
 from ..source.synthetic import SourceSpec, generate_events, write_events
@@ -118,22 +124,27 @@ def skew_check(settings: Settings) -> SkewReport:
     log = load_event_log(settings.raw_events_path)
     store = OnlineStore(settings.online_url)
     try:
-        records = store.scan()
+        online = store.scan()
     finally:
         store.close()
-    if not records:
+    if not online:
         raise InputError(f"online store {settings.online_url}: empty (run `materialize` first)")
+    historic = sample_historic_snapshots(
+        _existing(settings.offline_features_path, "features"),
+        settings.skew_offline_sample,
+        settings.seed,
+    )
     thresholds = SkewThresholds(
         max_mismatch_rate=settings.skew_max_mismatch_rate,
         max_psi=settings.skew_max_psi,
         abs_tolerance=settings.skew_abs_tolerance,
     )
-    report = compare(records, log, thresholds)
+    report = compare({"online store": online, "offline store": historic}, log, thresholds)
     write_json(settings.reports_dir / "skew.json", report.model_dump(mode="json"))
     return report
 
 
-def explain(settings: Settings, user_id: int) -> tuple[OnlineRecord, dict[str, float]]:
+def explain(settings: Settings, user_id: int) -> tuple[FeatureVector, dict[str, float]]:
     """One user's stored features and what the serving path computes at the same time."""
     store = OnlineStore(settings.online_url)
     try:

@@ -6,12 +6,13 @@ first event to the cutoff, including days with empty windows: "no transactions t
 feature value too, and the online store needs it.
 """
 
+import math
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-from ..definitions import CATEGORIES, WINDOW_7D, WINDOW_28D
+from ..definitions import CATEGORIES, FEATURE_NAMES, WINDOW_7D, WINDOW_28D, FeatureVector
 from ..errors import InputError
 
 # Daily tiles: one row per user and day with that day's partial aggregates, placed at the first
@@ -99,3 +100,30 @@ def write_snapshots(con: duckdb.DuckDBPyConnection, cutoff: datetime, path: Path
     snapshot_relation(con, cutoff).write_parquet(str(path))
     [(rows,)] = con.sql(f"SELECT count(*) FROM read_parquet('{path}')").fetchall()
     return int(rows)
+
+
+def sample_historic_snapshots(path: Path, rows: int, seed: int) -> list[FeatureVector]:
+    """A repeatable random sample of the snapshots older than the online store's newest ones."""
+    with duckdb.connect() as con:
+        sample = con.sql(
+            f"""
+            SELECT user_id, as_of, {", ".join(FEATURE_NAMES)}
+            FROM (
+                SELECT * FROM read_parquet('{path}')
+                WHERE as_of < (SELECT max(as_of) FROM read_parquet('{path}'))
+            )
+            USING SAMPLE reservoir({int(rows)} ROWS) REPEATABLE ({int(seed)})
+            ORDER BY user_id, as_of
+            """
+        ).fetchall()
+    return [
+        FeatureVector(
+            user_id=int(row[0]),
+            as_of=row[1],
+            features={
+                name: None if value is None or math.isnan(value) else float(value)
+                for name, value in zip(FEATURE_NAMES, row[2:], strict=True)
+            },
+        )
+        for row in sample
+    ]

@@ -8,8 +8,6 @@ migration; writes are upserts, so materialising twice gives the same store.
 
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-from ..definitions import FEATURE_NAMES
+from ..definitions import FEATURE_NAMES, FeatureVector
 from ..errors import InputError
 
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
@@ -44,13 +42,6 @@ online_features = Table(
 )
 
 
-@dataclass(frozen=True)
-class OnlineRecord:
-    user_id: int
-    as_of: datetime
-    features: dict[str, float | None]
-
-
 class OnlineStore:
     def __init__(self, url: str) -> None:
         self.engine = _engine(url)
@@ -59,7 +50,7 @@ class OnlineStore:
         except OperationalError as err:
             raise InputError(f"online store {url}: cannot connect ({err.orig})") from err
 
-    def write(self, records: Iterable[OnlineRecord]) -> int:
+    def write(self, records: Iterable[FeatureVector]) -> int:
         insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
         written = 0
         with self.engine.begin() as conn:
@@ -73,13 +64,13 @@ class OnlineStore:
                 written += len(batch)
         return written
 
-    def get(self, user_id: int) -> OnlineRecord | None:
+    def get(self, user_id: int) -> FeatureVector | None:
         query = select(online_features).where(online_features.c.user_id == user_id)
         with self.engine.connect() as conn:
             row = conn.execute(query).one_or_none()
         return None if row is None else _record(row._mapping)
 
-    def scan(self) -> list[OnlineRecord]:
+    def scan(self) -> list[FeatureVector]:
         query = select(online_features).order_by(online_features.c.user_id)
         with self.engine.connect() as conn:
             return [_record(row._mapping) for row in conn.execute(query)]
@@ -97,7 +88,7 @@ def materialize(offline_features: Path, store: OnlineStore) -> int:
             "QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY as_of DESC) = 1"
         ).fetchall()
     records = (
-        OnlineRecord(
+        FeatureVector(
             user_id=int(row[0]),
             as_of=row[1],
             features={name: _json_float(v) for name, v in zip(FEATURE_NAMES, row[2:], strict=True)},
@@ -120,8 +111,8 @@ def _engine(url: str) -> Engine:
     return engine
 
 
-def _batches(records: Iterable[OnlineRecord], size: int) -> Iterator[list[OnlineRecord]]:
-    batch: list[OnlineRecord] = []
+def _batches(records: Iterable[FeatureVector], size: int) -> Iterator[list[FeatureVector]]:
+    batch: list[FeatureVector] = []
     for record in records:
         batch.append(record)
         if len(batch) == size:
@@ -138,9 +129,10 @@ def _json_float(value: Any) -> float | None:
     return float(value)
 
 
-def _row(record: OnlineRecord) -> dict[str, Any]:
-    return {"user_id": record.user_id, "as_of": record.as_of, "features": record.features}
+def _row(record: FeatureVector) -> dict[str, Any]:
+    features = dict(record.features)
+    return {"user_id": record.user_id, "as_of": record.as_of, "features": features}
 
 
-def _record(row: Any) -> OnlineRecord:
-    return OnlineRecord(user_id=int(row["user_id"]), as_of=row["as_of"], features=row["features"])
+def _record(row: Any) -> FeatureVector:
+    return FeatureVector(user_id=int(row["user_id"]), as_of=row["as_of"], features=row["features"])

@@ -1,20 +1,21 @@
-"""The skew check: what the online store serves vs what the serving path computes, per feature.
+"""The skew check: stored features vs what the serving path computes, per feature.
 
-For every user in the online store (materialised from the batch snapshots), the serving path
-recomputes the features from raw events at the same `as_of`. If both paths implement the same
-definitions the two agree to rounding; a timezone slip, a window boundary off by one, a
-validation rule applied on one side only all show up as mismatches or PSI.
+Two kinds of stored vectors are recomputed by the serving path from raw events at their own
+`as_of`: every user's vector in the online store (what serving reads now) and a random sample of
+historic offline snapshots (what models were trained on). If both paths implement the same
+definitions they agree to rounding; a timezone slip, a window boundary off by one, a validation
+rule applied on one side only all show up as mismatches or PSI.
 """
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from ..definitions import FEATURE_NAMES
+from ..definitions import FEATURE_NAMES, FeatureVector
 from ..errors import SkewCheckFailedError
 from ..online.serving import EventLog
-from ..online.store import OnlineRecord
 from .metrics import FeatureSkew, feature_skew
 
 
@@ -29,7 +30,7 @@ class SkewThresholds(BaseModel):
 class SkewReport(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    entities: int
+    compared: dict[str, int]  # vectors per source, e.g. {"online store": 2000}
     as_of_min: datetime | None
     as_of_max: datetime | None
     thresholds: SkewThresholds
@@ -42,23 +43,26 @@ class SkewReport(BaseModel):
         return not self.failures
 
 
-def compare(records: list[OnlineRecord], log: EventLog, thresholds: SkewThresholds) -> SkewReport:
-    offline = np.full((len(records), len(FEATURE_NAMES)), np.nan)
-    serving = np.full_like(offline, np.nan)
-    for i, record in enumerate(records):
-        computed = log.features_at(record.user_id, record.as_of.replace(tzinfo=UTC))
+def compare(
+    sources: Mapping[str, Sequence[FeatureVector]], log: EventLog, thresholds: SkewThresholds
+) -> SkewReport:
+    vectors = [vector for source in sources.values() for vector in source]
+    stored = np.full((len(vectors), len(FEATURE_NAMES)), np.nan)
+    served = np.full_like(stored, np.nan)
+    for i, vector in enumerate(vectors):
+        computed = log.features_at(vector.user_id, vector.as_of.replace(tzinfo=UTC))
         for j, name in enumerate(FEATURE_NAMES):
-            stored = record.features.get(name)
-            offline[i, j] = np.nan if stored is None else stored
-            serving[i, j] = computed[name]
+            value = vector.features.get(name)
+            stored[i, j] = np.nan if value is None else value
+            served[i, j] = computed[name]
     features = [
-        feature_skew(name, offline[:, j], serving[:, j], thresholds.abs_tolerance)
+        feature_skew(name, stored[:, j], served[:, j], thresholds.abs_tolerance)
         for j, name in enumerate(FEATURE_NAMES)
     ]
     return SkewReport(
-        entities=len(records),
-        as_of_min=min((r.as_of for r in records), default=None),
-        as_of_max=max((r.as_of for r in records), default=None),
+        compared={name: len(source) for name, source in sources.items()},
+        as_of_min=min((v.as_of for v in vectors), default=None),
+        as_of_max=max((v.as_of for v in vectors), default=None),
         thresholds=thresholds,
         features=features,
         failures=_failures(features, thresholds),
@@ -92,5 +96,6 @@ def skew_table(report: SkewReport) -> str:
     for f in report.features:
         lines.append(f"{f.feature:<26}{f.mismatch_rate:>10.2%}{f.max_abs_diff:>12.3g}{f.psi:>9.4f}")
     verdict = "PASSED" if report.passed else "FAILED"
-    lines.append(f"skew check {verdict} on {report.entities} users as of {report.as_of_max}")
+    sources = " + ".join(f"{n} from the {source}" for source, n in report.compared.items())
+    lines.append(f"skew check {verdict}: {sources}, as of {report.as_of_min} to {report.as_of_max}")
     return "\n".join(lines)
