@@ -1,0 +1,1 @@
+"""Instruction data: the embedded dataset, prompt-masked encoding, and batching."""

@@ -1,0 +1,110 @@
+"""Batches: padding to the longest sequence of each batch, and the order examples are batched in.
+
+Padding is wasted compute, and on the attention path a padding mask also costs the fast causal
+kernel (see the README's results). Two orders are offered so `make bench` can measure the
+difference: `random` (shuffle, then cut into batches) and `length_grouped` (shuffle, sort
+within mega-batches of `group_size` batches, then shuffle the batches), which keeps the
+randomness of what ends up together while putting similar lengths in one batch.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from functools import partial
+
+import torch
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+from .examples import IGNORE_INDEX, EncodedExample
+
+Batch = dict[str, torch.Tensor]
+
+
+class ExampleDataset(Dataset[EncodedExample]):
+    def __init__(self, examples: Sequence[EncodedExample]) -> None:
+        self.examples = list(examples)
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def __getitem__(self, index: int) -> EncodedExample:
+        return self.examples[index]
+
+
+def collate(examples: Sequence[EncodedExample], pad_token_id: int) -> Batch:
+    """Right-pad to the batch's longest example; padding is masked out and ignored by the loss."""
+    width = max(len(example) for example in examples)
+    input_ids = torch.full((len(examples), width), pad_token_id, dtype=torch.long)
+    labels = torch.full((len(examples), width), IGNORE_INDEX, dtype=torch.long)
+    attention_mask = torch.zeros((len(examples), width), dtype=torch.long)
+    for row, example in enumerate(examples):
+        length = len(example)
+        input_ids[row, :length] = torch.tensor(example.input_ids)
+        labels[row, :length] = torch.tensor(example.labels)
+        attention_mask[row, :length] = 1
+    return {"input_ids": input_ids, "labels": labels, "attention_mask": attention_mask}
+
+
+class BatchOrder(Sampler[list[int]]):
+    """Yields lists of indices, one per batch; a new seeded order every pass over the data.
+
+    Each pass reshuffles with `seed + epoch`, so a run is reproducible from its seed, and every
+    process of a distributed run draws the same order (accelerate then hands each process its
+    own share of the batches).
+    """
+
+    def __init__(
+        self,
+        lengths: Sequence[int],
+        batch_size: int,
+        seed: int,
+        length_grouped: bool,
+        group_size: int = 16,
+    ) -> None:
+        self.lengths = list(lengths)
+        self.batch_size = batch_size
+        self.seed = seed
+        self.length_grouped = length_grouped
+        self.group_size = group_size
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return -(-len(self.lengths) // self.batch_size)
+
+    def __iter__(self) -> Iterator[list[int]]:
+        rng = random.Random(self.seed + self.epoch)
+        self.epoch += 1
+        order = list(range(len(self.lengths)))
+        rng.shuffle(order)
+        if self.length_grouped:
+            span = self.batch_size * self.group_size
+            order = [
+                index
+                for start in range(0, len(order), span)
+                for index in sorted(order[start : start + span], key=self.lengths.__getitem__)
+            ]
+        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        if self.length_grouped:
+            rng.shuffle(batches)  # sorted batches in a row would put every long batch last
+        yield from batches
+
+
+def make_loader(
+    examples: Sequence[EncodedExample],
+    pad_token_id: int,
+    batch_size: int,
+    seed: int,
+    length_grouped: bool,
+) -> DataLoader[EncodedExample]:
+    order = BatchOrder([len(e) for e in examples], batch_size, seed, length_grouped)
+    return DataLoader(
+        ExampleDataset(examples),
+        batch_sampler=order,
+        collate_fn=partial(collate, pad_token_id=pad_token_id),
+    )
+
+
+def padding_fraction(batch: Batch) -> float:
+    """Share of the batch's positions that are padding."""
+    return 1.0 - float(batch["attention_mask"].float().mean())

@@ -1,0 +1,29 @@
+"""Training metrics as JSON lines: one object per logged step or evaluation, flushed as written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .errors import DataError
+
+
+class MetricsLog:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._file = path.open("w", encoding="utf-8")
+
+    def write(self, **record: Any) -> None:
+        self._file.write(json.dumps(record) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def read_metrics(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        raise DataError(f"metrics file {path} does not exist (run `make train` first)")
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]

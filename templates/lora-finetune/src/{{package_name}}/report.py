@@ -1,0 +1,115 @@
+"""reports/RESULTS.md: the loss curve, the eval numbers and the throughput table, from files.
+
+Everything here is read from what `train`, `evaluate` and `bench` wrote, so the report is only
+ever as fresh as those runs, and anyone can regenerate it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt
+
+from .bench import BatchingBench, format_table
+from .errors import DataError
+from .metrics import read_metrics
+
+
+def plot_loss(records: list[dict[str, Any]], path: Path) -> None:
+    train = [r for r in records if r["kind"] == "train"]
+    evals = [r for r in records if r["kind"] == "eval"]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot([r["step"] for r in train], [r["loss"] for r in train], label="train loss")
+    ax.plot([r["step"] for r in evals], [r["loss"] for r in evals], "o-", label="eval loss")
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("loss (nats per response token)")
+    ax.set_title("LoRA fine-tuning loss")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_throughput(results: list[BatchingBench], path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    names = [r.batching for r in results]
+    ax.bar(names, [r.median_padded_tokens_per_s for r in results], label="padded", alpha=0.4)
+    ax.bar(names, [r.median_real_tokens_per_s for r in results], label="real (non-padding)")
+    ax.set_ylabel("tokens/s (median over steps)")
+    ax.set_title("Training throughput by batching order")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def write_report(run_dir: Path, bench_path: Path, reports_dir: Path) -> Path:
+    records = read_metrics(run_dir / "metrics.jsonl")
+    if not bench_path.is_file():
+        raise DataError(f"benchmark file {bench_path} does not exist (run `make bench` first)")
+    bench = json.loads(bench_path.read_text())
+    results = [BatchingBench(**r) for r in bench["results"]]
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    plot_loss(records, reports_dir / "loss_curve.png")
+    plot_throughput(results, reports_dir / "throughput.png")
+
+    config = (run_dir / "config.yaml").read_text() if (run_dir / "config.yaml").is_file() else ""
+    evals = [r for r in records if r["kind"] == "eval"]
+    trains = [r for r in records if r["kind"] == "train"]
+    lines = [
+        "# Results",
+        "",
+        f"Written by `make report` from `{run_dir}` and `{bench_path}`; rerun to refresh.",
+        "",
+        "## Loss",
+        "",
+        "![loss curve](loss_curve.png)",
+        "",
+        "| step | train loss | eval loss | eval perplexity |",
+        "|---|---|---|---|",
+    ]
+    train_by_step = {r["step"]: r["loss"] for r in trains}
+    for r in evals:
+        train_loss = train_by_step.get(r["step"])
+        shown = f"{train_loss:.4f}" if train_loss is not None else "-"
+        lines.append(f"| {r['step']} | {shown} | {r['loss']:.4f} | {r['perplexity']:.2f} |")
+    eval_file = run_dir / "eval.json"
+    if eval_file.is_file():
+        scores = json.loads(eval_file.read_text())
+        lines += [
+            "",
+            "`evaluate` on the eval split (response tokens only):",
+            "",
+            "| model | eval loss | perplexity |",
+            "|---|---|---|",
+        ]
+        for name, score in scores.items():
+            lines.append(f"| {name} | {score['loss']:.4f} | {score['perplexity']:.2f} |")
+    lines += [
+        "",
+        "## Throughput",
+        "",
+        f"Device: {bench['device']} ({bench['torch_threads']} threads), base model "
+        f"`{bench['base_model']}`, {bench['batch_size']} sequences x {bench['grad_accum_steps']} "
+        "micro-batches per step. Medians over steps, both orders alternating.",
+        "",
+        "![throughput](throughput.png)",
+        "",
+        format_table(results),
+        "",
+        "## Configuration of the run",
+        "",
+        "```yaml",
+        config.rstrip(),
+        "```",
+        "",
+    ]
+    out = reports_dir / "RESULTS.md"
+    out.write_text("\n".join(lines))
+    return out

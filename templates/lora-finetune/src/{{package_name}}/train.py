@@ -1,0 +1,206 @@
+"""LoRA fine-tuning, top to bottom: config, data, model, loop, evaluation, save.
+
+Runs as is on one CPU or GPU (`<cli> train`), and unchanged on several GPUs or machines under
+`accelerate launch` (configs/accelerate/): the Accelerator places the model, wraps it in DDP,
+shards the training batches and, with `mixed_precision`, autocasts the forward pass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import yaml
+from accelerate import Accelerator
+from accelerate.utils import set_seed
+from torch.utils.data import DataLoader
+from transformers import get_cosine_schedule_with_warmup
+
+from .config import TrainConfig
+from .data.batching import Batch, make_loader
+from .data.examples import EncodedExample, embedded_path, encode_file
+from .evaluate import evaluate_loss
+from .metrics import MetricsLog
+from .modeling.load import add_lora, load_base_model, load_tokenizer
+from .modeling.loss import target_token_count, token_loss_sum
+
+
+@dataclass(frozen=True)
+class StepStats:
+    loss: float  # exact token mean over the whole optimizer step, all processes
+    target_tokens: int  # response tokens the loss was computed on
+    real_tokens: int  # non-padding tokens processed (the throughput that counts)
+    padded_tokens: int  # every position processed, padding included
+    grad_norm: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class TrainSummary:
+    run_dir: Path
+    first_loss: float
+    final_loss: float
+    final_eval_loss: float
+    losses: list[float]
+
+
+def endless(loader: DataLoader[EncodedExample]) -> Iterator[Batch]:
+    """Batches forever; each pass over the data reshuffles (see BatchOrder)."""
+    while True:
+        yield from loader
+
+
+def optimizer_step(
+    model: torch.nn.Module,
+    batches: Iterator[Batch],
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    accelerator: Accelerator,
+    config: TrainConfig,
+) -> StepStats:
+    """One optimizer step over `grad_accum_steps` micro-batches."""
+    start = time.perf_counter()
+    micro_batches = [next(batches) for _ in range(config.grad_accum_steps)]
+    local = torch.tensor([target_token_count(b["labels"]) for b in micro_batches]).sum()
+    global_targets = int(accelerator.reduce(local.to(accelerator.device), "sum"))
+    # DDP averages gradients over processes, so scaling each process's token-sum loss by
+    # world_size / all targets makes the update the exact mean over every target token.
+    scale = accelerator.num_processes / max(global_targets, 1)
+    model.train()
+    loss_sum = torch.zeros((), device=accelerator.device)
+    for index, batch in enumerate(micro_batches):
+        last = index == len(micro_batches) - 1
+        # Gradients are all-reduced once per optimizer step, on the last micro-batch.
+        with contextlib.nullcontext() if last else accelerator.no_sync(model):
+            logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+            loss = token_loss_sum(logits.logits, batch["labels"])
+            accelerator.backward(loss * scale)
+        loss_sum += loss.detach()
+    grad_norm = accelerator.clip_grad_norm_(model.parameters(), config.grad_clip)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad(set_to_none=True)
+
+    real = sum(int(b["attention_mask"].sum()) for b in micro_batches)
+    padded = sum(b["attention_mask"].numel() for b in micro_batches)
+    totals = torch.tensor([float(loss_sum), real, padded], device=accelerator.device)
+    loss_total, real_total, padded_total = accelerator.reduce(totals, "sum").tolist()
+    return StepStats(
+        loss=loss_total / max(global_targets, 1),
+        target_tokens=global_targets,
+        real_tokens=int(real_total),
+        padded_tokens=int(padded_total),
+        grad_norm=float(grad_norm) if grad_norm is not None else float("nan"),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def train(config: TrainConfig) -> TrainSummary:
+    accelerator = Accelerator(mixed_precision=config.mixed_precision)
+    set_seed(config.seed)
+    say = accelerator.print  # only the main process prints
+    run_dir = config.run_dir
+
+    # -- data: prompt-masked examples, batched by the configured order ----------------------
+    tokenizer = load_tokenizer(config.base_model)
+    train_data = encode_file(
+        config.train_file or embedded_path("train"), tokenizer, config.max_length
+    )
+    eval_data = encode_file(config.eval_file or embedded_path("eval"), tokenizer, config.max_length)
+    say(train_data.summary("train"))
+    say(eval_data.summary("eval"))
+    pad_id = tokenizer.pad_token_id
+    train_loader = make_loader(
+        train_data.examples,
+        pad_id,
+        config.batch_size,
+        seed=config.seed,
+        length_grouped=config.batching == "length_grouped",
+    )
+    eval_loader = make_loader(
+        eval_data.examples, pad_id, config.batch_size, seed=0, length_grouped=True
+    )
+
+    # -- model: frozen base + LoRA adapters -------------------------------------------------
+    model = add_lora(load_base_model(config.base_model), config)
+    trainable, total = model.get_nb_trainable_parameters()
+    say(f"model {config.base_model}: {trainable:,} trainable of {total:,} parameters")
+    say(f"{accelerator.num_processes} process(es), {accelerator.distributed_type.value}")
+
+    # -- optimizer and schedule -------------------------------------------------------------
+    optimizer = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad],
+        lr=config.learning_rate,
+        weight_decay=config.weight_decay,
+    )
+    scheduler = get_cosine_schedule_with_warmup(optimizer, config.warmup_steps, config.max_steps)
+    # The scheduler stays unprepared: it steps once per optimizer step, whatever the world size.
+    model, optimizer, train_loader = accelerator.prepare(model, optimizer, train_loader)
+
+    # -- loop -------------------------------------------------------------------------------
+    metrics = MetricsLog(run_dir / "metrics.jsonl") if accelerator.is_main_process else None
+    evaluation = evaluate_loss(model, eval_loader, accelerator.device)
+    say(f"step {0:>5} | eval loss {evaluation.loss:.4f} | ppl {evaluation.perplexity:.2f}")
+    if metrics:
+        metrics.write(kind="eval", step=0, loss=evaluation.loss, perplexity=evaluation.perplexity)
+    batches = endless(train_loader)
+    losses: list[float] = []
+    window: list[StepStats] = []
+    for step in range(1, config.max_steps + 1):
+        stats = optimizer_step(model, batches, optimizer, scheduler, accelerator, config)
+        losses.append(stats.loss)
+        window.append(stats)
+        if step % config.log_interval == 0 or step == config.max_steps:
+            seconds = sum(s.seconds for s in window)
+            targets = sum(s.target_tokens for s in window)
+            loss = sum(s.loss * s.target_tokens for s in window) / max(targets, 1)
+            real_per_s = sum(s.real_tokens for s in window) / seconds
+            padding = 1 - sum(s.real_tokens for s in window) / sum(s.padded_tokens for s in window)
+            lr = scheduler.get_last_lr()[0]
+            say(
+                f"step {step:>5} | loss {loss:.4f} | lr {lr:.2e} | "
+                f"{real_per_s:,.0f} real tok/s | padding {padding:.0%}"
+            )
+            if metrics:
+                metrics.write(
+                    kind="train",
+                    step=step,
+                    loss=loss,
+                    lr=lr,
+                    real_tokens_per_s=real_per_s,
+                    padding_fraction=padding,
+                    grad_norm=stats.grad_norm,
+                )
+            window = []
+        if step % config.eval_interval == 0 or step == config.max_steps:
+            evaluation = evaluate_loss(model, eval_loader, accelerator.device)
+            ppl = evaluation.perplexity
+            say(f"step {step:>5} | eval loss {evaluation.loss:.4f} | ppl {ppl:.2f}")
+            if metrics:
+                metrics.write(
+                    kind="eval", step=step, loss=evaluation.loss, perplexity=evaluation.perplexity
+                )
+
+    # -- save: the adapter (a few hundred KB), its tokenizer and the config that made it ------
+    accelerator.wait_for_everyone()
+    if accelerator.is_main_process:
+        adapter_dir = run_dir / "adapter"
+        accelerator.unwrap_model(model).save_pretrained(adapter_dir)
+        tokenizer.save_pretrained(adapter_dir)
+        snapshot = config.model_dump(mode="json")
+        (run_dir / "config.yaml").write_text(yaml.safe_dump(snapshot, sort_keys=False))
+        say(f"saved adapter to {adapter_dir}")
+    say(f"train loss {losses[0]:.4f} -> {losses[-1]:.4f}, eval loss {evaluation.loss:.4f}")
+    if metrics:
+        metrics.close()
+    return TrainSummary(
+        run_dir=run_dir,
+        first_loss=losses[0],
+        final_loss=losses[-1],
+        final_eval_loss=evaluation.loss,
+        losses=losses,
+    )
