@@ -58,7 +58,7 @@ def generate() -> None:
     with _clean_errors():
         settings = _settings()
         rows = steps.generate(settings)
-        typer.echo(f"wrote {rows} raw events to {settings.raw_events_path}")
+        typer.echo(f"wrote {rows} raw events to {settings.synthetic_events_path}")
 
 
 @app.command()
@@ -127,7 +127,7 @@ def pipeline(
             if not events.is_file():
                 raise InputError(f"{events}: no such file (expected a CSV of raw events)")
             settings = settings.model_copy(update={"events_csv": events})
-        summary = run_pipeline(settings, generate_source=events is None)
+        summary = run_pipeline(settings)
         typer.echo(format_summary(summary, settings))
         raise_on_failure(summary.skew)
 

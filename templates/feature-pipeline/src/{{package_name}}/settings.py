@@ -44,10 +44,13 @@ class Settings(BaseSettings):
         return n_days
 
     @property
-    def raw_events_path(self) -> Path:
-        if self.events_csv is not None:
-            return self.events_csv
+    def synthetic_events_path(self) -> Path:
         return self.data_dir / "raw" / "events.csv"
+
+    @property
+    def raw_events_path(self) -> Path:
+        """What ingestion and the serving path read: your CSV if given, else the synthetic one."""
+        return self.events_csv if self.events_csv is not None else self.synthetic_events_path
 
     @property
     def clean_events_path(self) -> Path:

@@ -101,6 +101,7 @@ def run_bench(
         training_s = _median_seconds(lambda: steps.training_set(local), runs)
         materialize_s = _median_seconds(lambda: steps.materialize_online(local), runs)
         skew_s = _median_seconds(lambda: steps.skew_check(local), runs)
+        vectors = sum(steps.skew_check(local).compared.values())
         stages = [
             _stage("ingest (CSV -> pandera -> Parquet)", raw_rows, "raw rows", ingest_s),
             _stage("features step (tiled SQL -> Parquet)", report.rows_valid, "events", features_s),
@@ -109,7 +110,7 @@ def run_bench(
             _stage("  range-join SQL (baseline), paired", snapshots, "snapshots", range_join_s),
             _stage("training set (ASOF JOIN)", labels, "labels", training_s),
             _stage("materialise (SQLite upsert)", users, "users", materialize_s),
-            _stage("skew check (end to end)", users, "users", skew_s),
+            _stage("skew check (end to end)", vectors, "vectors", skew_s),
         ]
         p50, p99 = _serving_latency_us(local)
         scaling = [_scaling_point(local, n, min(runs, 3)) for n in scaling_users]

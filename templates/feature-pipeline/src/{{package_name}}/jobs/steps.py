@@ -66,7 +66,7 @@ def source_spec(settings: Settings) -> SourceSpec:
 
 def generate(settings: Settings) -> int:
     events = generate_events(source_spec(settings))
-    write_events(events, settings.raw_events_path)
+    write_events(events, settings.synthetic_events_path)  # never over a CSV of your own
     return len(events)
 
 
