@@ -49,13 +49,16 @@ def read_raw_events(path: Path) -> pd.DataFrame:
 
 
 def validate_events(raw: pd.DataFrame, source: str) -> IngestResult:
-    duplicate = raw["event_id"].notna() & raw.duplicated(subset="event_id", keep="first")
-    reasons = pd.Series([""] * len(raw), index=raw.index, dtype=object)
-    reasons[duplicate] = DUPLICATE_REASON
-    failures: Counter[str] = Counter({DUPLICATE_REASON: int(duplicate.sum())})
+    """Check every row against the schema, then keep the first *valid* copy of each event.
 
+    Deduplicating after validation means a corrupted delivery followed by a good retry keeps the
+    retry, the same rule the serving path follows (it can only dedupe what it accepted).
+    """
+    raw = raw.reset_index(drop=True)
+    reasons = pd.Series([""] * len(raw), index=raw.index, dtype=object)
+    failures: Counter[str] = Counter()
     try:
-        RAW_EVENT_SCHEMA.validate(raw[~duplicate], lazy=True)
+        RAW_EVENT_SCHEMA.validate(raw, lazy=True)
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
         if cases["index"].isna().any():  # the frame itself is wrong, not some of its rows
@@ -64,6 +67,11 @@ def validate_events(raw: pd.DataFrame, source: str) -> IngestResult:
             reason = f"{column}: {check}"
             failures[reason] += 1
             reasons[index] = f"{reasons[index]}; {reason}" if reasons[index] else reason
+
+    valid = reasons.eq("")
+    duplicate = valid & raw["event_id"].where(valid).duplicated(keep="first")
+    reasons[duplicate] = DUPLICATE_REASON
+    failures[DUPLICATE_REASON] = int(duplicate.sum())
 
     bad = reasons.ne("")
     rejected = raw[bad].assign(reason=reasons[bad])
