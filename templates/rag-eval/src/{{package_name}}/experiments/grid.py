@@ -62,6 +62,7 @@ class GridResult:
     comparison: PairedComparison | None
     failures: list[FailedQuery]
     notes: list[str]
+    query_texts: dict[str, str]
 
     def by_name(self, name: str) -> ConfigResult:
         return next(r for r in self.results if r.name == name)
@@ -129,6 +130,7 @@ def run_grid(
         comparison,
         _failures(dataset, best, baseline, config.primary),
         notes,
+        dict(dataset.queries),
     )
 
 

@@ -26,6 +26,7 @@ def write_results(result: GridResult, out_dir: Path) -> Path:
         "recall_curves": {r.name: r.recall_curve for r in result.results},
         "comparison": result.comparison.as_dict() if result.comparison else None,
         "failures": [asdict(f) for f in result.failures],
+        "changes": query_changes(result),
         "notes": result.notes,
     }
     path = out_dir / "summary.json"
@@ -41,6 +42,22 @@ def write_results(result: GridResult, out_dir: Path) -> Path:
     for r in result.results:
         write_run(out_dir / "runs" / f"{r.name.replace('/', '__')}.trec", r.run, tag=r.name)
     return path
+
+
+def query_changes(result: GridResult, top: int = 5) -> dict[str, list[dict[str, object]]]:
+    """The queries the best configuration improved most over the baseline, and those it hurt."""
+    metric = result.config.primary
+    best = result.by_name(result.best).evaluation.per_query(metric)
+    base = result.by_name(result.config.baseline).evaluation.per_query(metric)
+    by_change = sorted(best, key=lambda q: (base[q] - best[q], q))
+
+    def entry(q: str) -> dict[str, object]:
+        text = result.query_texts.get(q, "")
+        return {"query_id": q, "text": text, "baseline": base[q], "best": best[q]}
+
+    gains = [entry(q) for q in by_change if best[q] > base[q]][:top]
+    losses = [entry(q) for q in reversed(by_change) if best[q] < base[q]][:top]
+    return {"gains": gains, "losses": losses}
 
 
 def format_table(summary: dict[str, Any]) -> str:
