@@ -113,6 +113,20 @@ def skew_check() -> None:
         raise_on_failure(report)
 
 
+@app.command("skew-drills")
+def skew_drills() -> None:
+    """Replay the events through known serving bugs; each one must fail the skew check."""
+    with _clean_errors():
+        results = steps.skew_drills(_settings())
+        for r in results:
+            verdict = "caught" if r.caught else "MISSED"
+            flagged = ", ".join(r.flagged_features) or "-"
+            typer.echo(f"{r.drill:<26}{verdict:<8}{flagged}")
+        missed = [r.drill for r in results if not r.caught]
+        if missed:
+            raise SkewCheckFailedError(f"skew drills the check missed: {', '.join(missed)}")
+
+
 @app.command()
 def pipeline(
     events: Annotated[

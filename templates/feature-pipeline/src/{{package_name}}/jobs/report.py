@@ -31,6 +31,7 @@ def write_report(settings: Settings) -> Path:
     out = settings.reports_dir
     pipeline = _load(out / "pipeline.json", "make pipeline")
     bench = _load(out / "bench.json", "make bench")
+    drills = _load(out / "skew_drills.json", "skew-drills")["drills"]
     if not settings.training_set_path.is_file():
         raise InputError(f"{settings.training_set_path}: missing (run `make pipeline` first)")
     training = pd.read_parquet(settings.training_set_path)
@@ -40,11 +41,11 @@ def write_report(settings: Settings) -> Path:
     _plot_skew(pipeline["skew"], out / "skew.png")
     _plot_feature_lag(training, out / "feature_lag.png")
     path = out / "RESULTS.md"
-    path.write_text(_markdown(pipeline, bench))
+    path.write_text(_markdown(pipeline, bench, drills))
     return path
 
 
-def _markdown(pipeline: dict[str, Any], bench: dict[str, Any]) -> str:
+def _markdown(pipeline: dict[str, Any], bench: dict[str, Any], drills: list[Any]) -> str:
     ingest, skew, training = pipeline["ingest"], pipeline["skew"], pipeline["training"]
     machine = bench["machine"]
     compared = " and ".join(f"{n:,} vectors from the {src}" for src, n in skew["compared"].items())
@@ -91,6 +92,20 @@ def _markdown(pipeline: dict[str, Any], bench: dict[str, Any]) -> str:
         ],
         "",
         "![skew](skew.png)",
+        "",
+        "### Skew drills",
+        "",
+        "The same check with the events replayed through serving bugs real services have shipped "
+        "(`skew-drills`); each must fail it.",
+        "",
+        "| drill | what goes wrong | caught | features flagged | worst mismatch | worst PSI |",
+        "|---|---|---|---|---:|---:|",
+        *[
+            f"| {d['drill']} | {d['description']} | {'yes' if d['caught'] else '**NO**'} | "
+            f"{', '.join(d['flagged_features']) or '-'} | {d['worst_mismatch_rate']:.2%} | "
+            f"{d['worst_psi']:.3f} |"
+            for d in drills
+        ],
         "",
         "## Throughput",
         "",

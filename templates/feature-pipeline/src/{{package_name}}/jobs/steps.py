@@ -28,6 +28,7 @@ from ..online.serving import load_event_log
 from ..online.store import OnlineStore, materialize
 from ..settings import Settings
 from ..skew.check import SkewReport, SkewThresholds, compare
+from ..skew.drills import DRILLS, DrillResult, run_drill
 from ..source.synthetic import SourceSpec, generate_events, write_events
 
 T = TypeVar("T")
@@ -119,9 +120,8 @@ def materialize_online(settings: Settings) -> int:
         store.close()
 
 
-def skew_check(settings: Settings) -> SkewReport:
-    """Compare and write reports/skew.json; the caller decides what a failure means."""
-    log = load_event_log(settings.raw_events_path)
+def stored_vectors(settings: Settings) -> dict[str, list[FeatureVector]]:
+    """What the skew check compares: the whole online store and a historic offline sample."""
     store = OnlineStore(settings.online_url)
     try:
         online = store.scan()
@@ -134,14 +134,36 @@ def skew_check(settings: Settings) -> SkewReport:
         settings.skew_offline_sample,
         settings.seed,
     )
-    thresholds = SkewThresholds(
+    return {"online store": online, "offline store": historic}
+
+
+def skew_thresholds(settings: Settings) -> SkewThresholds:
+    return SkewThresholds(
         max_mismatch_rate=settings.skew_max_mismatch_rate,
         max_psi=settings.skew_max_psi,
         abs_tolerance=settings.skew_abs_tolerance,
     )
-    report = compare({"online store": online, "offline store": historic}, log, thresholds)
+
+
+def skew_check(settings: Settings) -> SkewReport:
+    """Compare and write reports/skew.json; the caller decides what a failure means."""
+    vectors = stored_vectors(settings)
+    log = load_event_log(settings.raw_events_path)
+    report = compare(vectors, log, skew_thresholds(settings))
     write_json(settings.reports_dir / "skew.json", report.model_dump(mode="json"))
     return report
+
+
+def skew_drills(settings: Settings) -> list[DrillResult]:
+    """Every drill against the current stores; writes reports/skew_drills.json."""
+    vectors = stored_vectors(settings)
+    raw = _existing(settings.raw_events_path, "generate")
+    results = [run_drill(d, raw, vectors, skew_thresholds(settings)) for d in DRILLS]
+    write_json(
+        settings.reports_dir / "skew_drills.json",
+        {"drills": [r.model_dump(mode="json") for r in results]},
+    )
+    return results
 
 
 def explain(settings: Settings, user_id: int) -> tuple[FeatureVector, dict[str, float]]:
