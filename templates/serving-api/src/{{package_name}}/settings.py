@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     access_log: bool = True
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     graceful_shutdown_s: float = Field(default=20.0, gt=0)
+    # Threads for BLAS/OpenMP inside the model call; scale with processes (replicas) instead.
+    inference_threads: int = Field(default=1, ge=1, le=64)
 
     @model_validator(mode="after")
     def _auth_needs_a_key_source(self) -> Settings:

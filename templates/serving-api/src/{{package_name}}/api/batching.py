@@ -3,7 +3,11 @@
 A scikit-learn call costs about the same for 1 row as for 64 (validation and dispatch dominate),
 so under concurrency, merging requests raises throughput. The worker takes the first waiting
 request, then gathers more until `max_rows` rows or `max_wait_s` have passed, calls the model
-once and hands each request its slice. With no concurrency it only adds up to `max_wait_s`.
+once and hands each request its slice.
+
+Waiting only pays when other requests are coming. So the worker waits only after a batch that
+merged several requests; after a lone one it takes what is queued and goes, and a single client
+sees no added latency. Under concurrency the first merged batch turns the waiting back on.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ class MicroBatcher:
         self.max_wait_s = max_wait_s
         self._queue: asyncio.Queue[tuple[np.ndarray, asyncio.Future[np.ndarray]]] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
+        self._last_batch_requests = 0
 
     def start(self) -> None:
         self._worker = asyncio.create_task(self._run(), name="micro-batcher")
@@ -46,7 +51,8 @@ class MicroBatcher:
         while True:
             batch = [await self._queue.get()]
             n_rows = len(batch[0][0])
-            deadline = time.perf_counter() + self.max_wait_s
+            wait_s = self.max_wait_s if self._last_batch_requests > 1 else 0.0
+            deadline = time.perf_counter() + wait_s
             while n_rows < self.max_rows:
                 if self._queue.empty():
                     remaining = deadline - time.perf_counter()
@@ -60,6 +66,7 @@ class MicroBatcher:
                     item = self._queue.get_nowait()
                 batch.append(item)
                 n_rows += len(item[0])
+            self._last_batch_requests = len(batch)
             self._dispatch(batch)
 
     def _dispatch(self, batch: list[tuple[np.ndarray, asyncio.Future[np.ndarray]]]) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ..core.drift import DriftWindow
 from ..io.artifact import LoadedModel
@@ -46,6 +47,9 @@ class ServiceState:
         started = time.perf_counter()
         try:
             model = await asyncio.to_thread(loader, self.settings.model_uri)
+            # One pod, one core: BLAS/OpenMP worker threads would only spin against the event
+            # loop for a one-row predict. The model load has imported every native library.
+            threadpool_limits(limits=self.settings.inference_threads)
         except Exception as err:  # reported by /readyz and the log; the pod stays unready
             self.load_error = f"{type(err).__name__}: {err}"
             logger.error("model load failed", extra={"error": self.load_error})

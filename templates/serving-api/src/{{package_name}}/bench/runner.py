@@ -32,8 +32,8 @@ class BenchConfig:
     model_uri: str = "artifacts/model"
     concurrencies: tuple[int, ...] = (1, 8, 32)
     seconds: float = 4.0
-    overhead_pairs: int = 10
-    overhead_seconds: float = 1.5
+    overhead_pairs: int = 16
+    overhead_seconds: float = 1.0
     overhead_concurrency: int = 32
     rows_per_request: int = 1
     seed: int = 11
@@ -46,6 +46,32 @@ def request_bodies(rows_per_request: int, seed: int, n_bodies: int = 512) -> lis
         json.dumps({"instances": records[i : i + rows_per_request]}).encode()
         for i in range(0, len(records), rows_per_request)
     ]
+
+
+def _cpu_seconds(server: ServerProcess) -> float:
+    assert server.process is not None
+    times = psutil.Process(server.process.pid).cpu_times()
+    return float(times.user + times.system)
+
+
+def _measure(
+    server: ServerProcess,
+    bodies: list[bytes],
+    concurrency: int,
+    seconds: float,
+    warmup_s: float = 0.5,
+) -> dict[str, Any]:
+    """One load run, plus the server's CPU time per successful request: on a shared machine
+    that is far steadier than throughput, which moves with whatever else is running."""
+    cpu_before = _cpu_seconds(server)
+    result = asyncio.run(
+        run_load(f"{server.url}/v1/predict", bodies, concurrency, seconds, warmup_s=warmup_s)
+    )
+    summary = result.summary()
+    ok = summary["requests"] - summary["errors"]
+    # The warm-up's requests are not counted, so scale its CPU out by time.
+    cpu = (_cpu_seconds(server) - cpu_before) * result.seconds / (result.seconds + warmup_s)
+    return {**summary, "server_cpu_ms_per_request": 1000 * cpu / ok if ok else float("nan")}
 
 
 def _server_env(config: BenchConfig, monitoring: bool, batching: bool) -> dict[str, str]:
@@ -71,15 +97,13 @@ def run_matrix(config: BenchConfig, bodies: list[bytes], pinned: bool) -> list[d
             env = _server_env(config, monitoring, batching)
             with ServerProcess(env, cpu=SERVER_CPU if pinned else None) as server:
                 for concurrency in config.concurrencies:
-                    result = asyncio.run(
-                        run_load(f"{server.url}/v1/predict", bodies, concurrency, config.seconds)
-                    )
+                    measured = _measure(server, bodies, concurrency, config.seconds)
                     assert server.process is not None
                     rss = psutil.Process(server.process.pid).memory_info().rss
                     row = {
                         "monitoring": monitoring,
                         "batching": batching,
-                        **result.summary(),
+                        **measured,
                         "server_rss_mb": rss / 2**20,
                         "ready_s": server.ready_s,
                     }
@@ -94,22 +118,21 @@ def run_overhead_pairs(config: BenchConfig, bodies: list[bytes], pinned: bool) -
     off_env = _server_env(config, monitoring=False, batching=False)
     on_rps: list[float] = []
     off_rps: list[float] = []
+    on_cpu: list[float] = []
+    off_cpu: list[float] = []
     with ServerProcess(on_env, cpu=cpu) as on, ServerProcess(off_env, cpu=cpu) as off:
         for pair in range(config.overhead_pairs):
             # Alternate which goes first so a drift in machine load does not favour one side.
-            order = [(on, on_rps), (off, off_rps)]
-            for server, sink in order if pair % 2 == 0 else order[::-1]:
-                result = asyncio.run(
-                    run_load(
-                        f"{server.url}/v1/predict",
-                        bodies,
-                        config.overhead_concurrency,
-                        config.overhead_seconds,
-                        warmup_s=0.2,
-                    )
+            order = [(on, on_rps, on_cpu), (off, off_rps, off_cpu)]
+            for server, rps, cpu_ms in order if pair % 2 == 0 else order[::-1]:
+                measured = _measure(
+                    server, bodies, config.overhead_concurrency, config.overhead_seconds, 0.2
                 )
-                sink.append(result.summary()["rps"])
+                rps.append(measured["rps"])
+                cpu_ms.append(measured["server_cpu_ms_per_request"])
     ratios = [a / b for a, b in zip(on_rps, off_rps, strict=True)]
+    # Throughput of a CPU-bound server is inversely proportional to its CPU per request.
+    cpu_ratios = [off / on for on, off in zip(on_cpu, off_cpu, strict=True)]
     return {
         "concurrency": config.overhead_concurrency,
         "seconds_per_window": config.overhead_seconds,
@@ -117,6 +140,10 @@ def run_overhead_pairs(config: BenchConfig, bodies: list[bytes], pinned: bool) -
         "off_rps": off_rps,
         "ratios": ratios,
         "median_ratio": statistics.median(ratios),
+        "on_cpu_ms_per_request": on_cpu,
+        "off_cpu_ms_per_request": off_cpu,
+        "cpu_ratios": cpu_ratios,
+        "median_cpu_ratio": statistics.median(cpu_ratios),
     }
 
 
@@ -125,7 +152,8 @@ def _format_row(row: dict[str, Any]) -> str:
         f"monitoring={'on ' if row['monitoring'] else 'off'} "
         f"batching={'on ' if row['batching'] else 'off'} c={row['concurrency']:>2}: "
         f"{row['rps']:7.1f} req/s  p50 {row['p50_ms']:6.2f} ms  p95 {row['p95_ms']:6.2f} ms  "
-        f"p99 {row['p99_ms']:6.2f} ms  errors {row['errors']}  rss {row['server_rss_mb']:.0f} MiB"
+        f"p99 {row['p99_ms']:6.2f} ms  errors {row['errors']}  "
+        f"cpu {row['server_cpu_ms_per_request']:.3f} ms/req  rss {row['server_rss_mb']:.0f} MiB"
     )
 
 
@@ -136,7 +164,8 @@ def run_benchmark(config: BenchConfig, output: Path) -> dict[str, Any]:
     overhead = run_overhead_pairs(config, bodies, pinned)
     print(
         f"monitoring on/off throughput at c={overhead['concurrency']}: median ratio "
-        f"{overhead['median_ratio']:.3f} over {len(overhead['ratios'])} alternating pairs"
+        f"{overhead['median_ratio']:.3f} over {len(overhead['ratios'])} alternating pairs; "
+        f"from server CPU per request: {overhead['median_cpu_ratio']:.3f}"
     )
     result = {
         "machine": {

@@ -68,12 +68,17 @@ def read_metadata(directory: Path) -> dict[str, Any]:
         metadata: dict[str, Any] = json.loads(path.read_text())
     except json.JSONDecodeError as err:
         raise ArtifactError(f"{path} is not valid JSON: {err}") from err
+    check_schema(metadata, str(path))
+    return metadata
+
+
+def check_schema(metadata: dict[str, Any], source: str) -> None:
+    """The model must read exactly the features this code's API accepts."""
     expected = json.loads(json.dumps(schema_as_dict()))
     if metadata.get("feature_schema") != expected:
         raise ArtifactError(
-            f"{path}: the artifact's feature schema differs from this code's; retrain the model"
+            f"{source}: the artifact's feature schema differs from this code's; retrain the model"
         )
-    return metadata
 
 
 def load_artifact(directory: Path) -> LoadedModel:
