@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from .definitions import FEATURE_NAMES
 from .errors import InputError, PipelineError, SkewCheckFailedError
 from .jobs import steps
 from .jobs.pipeline import format_summary, run_pipeline
@@ -120,8 +121,11 @@ def skew_drills() -> None:
         results = steps.skew_drills(_settings())
         for r in results:
             verdict = "caught" if r.caught else "MISSED"
-            flagged = ", ".join(r.flagged_features) or "-"
-            typer.echo(f"{r.drill:<26}{verdict:<8}{flagged}")
+            typer.echo(
+                f"{r.drill:<26}{verdict:<8}{len(r.flagged_features):>3} of {len(FEATURE_NAMES)} "
+                f"features flagged, worst mismatch {r.worst_mismatch_rate:6.1%}, "
+                f"worst PSI {r.worst_psi:.3f}"
+            )
         missed = [r.drill for r in results if not r.caught]
         if missed:
             raise SkewCheckFailedError(f"skew drills the check missed: {', '.join(missed)}")
