@@ -1,7 +1,8 @@
 """`make report`: reports/RESULTS.md with tables and PNG plots, from the files the jobs wrote.
 
-It reads reports/pipeline.json (`make pipeline`), reports/bench.json (`make bench`) and the
-training set, and computes nothing new: every number in it comes from a command anyone can rerun.
+It reads reports/pipeline.json (`make pipeline`), reports/bench.json (`make bench`),
+reports/skew_drills.json (`skew-drills`, which `make report` runs first) and the training set,
+and computes nothing new: every number in it comes from a command anyone can rerun.
 """
 
 import json
