@@ -7,6 +7,7 @@ run, because a shared machine's speed drifts: a ratio from alternating runs is w
 
 from __future__ import annotations
 
+import importlib.util
 import statistics
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from .chunking import ChunkerSpec
 from .data.sample import load_dataset
 from .errors import MissingExtraError
 from .evaluation.metrics import evaluate
-from .retrieval.system import RetrievalSystem, RetrieverSpec
+from .retrieval.system import DenseOptions, RetrievalSystem, RetrieverSpec
 
 EVAL_METRICS = ["mrr@100", "ndcg@10", "recall@100", "map@100", "precision@10", "hit@10"]
 TREC_MEASURES = {"recip_rank", "ndcg_cut.10", "recall.100", "map_cut.100", "P.10", "success.10"}
@@ -111,13 +112,49 @@ def _latencies(search: Callable[[str], object], queries: list[str]) -> list[floa
     return latencies
 
 
-def run_bench(queries: int = 10_000, depth: int = 100) -> dict[str, Any]:
-    measures = {**bench_search(), **bench_evaluation(queries, depth)}
+def bench_dense(model: str, repeats: int = 3) -> dict[str, Any]:
+    """Dense retrieval on the sample's markdown-512 chunks: embedding rate and query latency.
+
+    Empty when sentence-transformers is not installed (the BM25-only setup).
+    """
+    if importlib.util.find_spec("sentence_transformers") is None:
+        return {}
+    from .retrieval.embeddings import Embedder
+
+    base = load_dataset()
+    Embedder(model).encode(["load the model before timing"])
+    spec, retriever = ChunkerSpec(strategy="markdown", size=512), RetrieverSpec(kind="dense")
+    started = time.perf_counter()
+    system = RetrievalSystem.build(base.documents, spec, retriever, DenseOptions(model))
+    build_seconds = time.perf_counter() - started
+    queries = list(base.queries.values())
+    latencies = _latencies(lambda q: system.search_chunks([q], 10), queries * repeats)
+    import torch
+
+    return {
+        "dense_torch_threads": torch.get_num_threads(),
+        "dense_index_chunks": len(system.chunks),
+        "dense_index_build_chunks_per_s": len(system.chunks) / build_seconds,
+        "dense_search_queries_per_s": len(latencies) / sum(latencies),
+        "dense_search_p95_ms": 1000 * float(np.percentile(latencies, 95)),
+    }
+
+
+def run_bench(queries: int = 10_000, depth: int = 100, model: str | None = None) -> dict[str, Any]:
+    dense = bench_dense(model) if model else {}
+    measures = {**bench_search(), **dense, **bench_evaluation(queries, depth)}
     return {
         "measures": measures,
         "note": (
             "BM25 (bm25s) over markdown-512 chunks of the sample corpus replicated 20 times; "
-            "search is one query at a time (p95 is per query). Evaluation: 6 metrics over "
+            "search is one query at a time (p95 is per query). "
+            + (
+                "Dense: the embedding model on the sample's markdown-512 chunks (CPU, exact "
+                "index), each query embedded on its own. "
+                if dense
+                else ""
+            )
+            + "Evaluation: 6 metrics over "
             f"{queries:,} queries x {depth} results with tied scores, median of 5 alternating "
             "runs; ratio > 1 means this project's evaluation is faster than pytrec_eval."
         ),

@@ -44,7 +44,12 @@ def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
 
 
 def settings() -> Settings:
-    return Settings()
+    current = Settings()
+    if current.torch_threads:
+        from .retrieval.embeddings import set_torch_threads
+
+        set_torch_threads(current.torch_threads)
+    return current
 
 
 @app.command("eval")
@@ -82,8 +87,11 @@ def index(
     overlap: Annotated[int, typer.Option(help="overlap between chunks")] = 0,
     unit: Annotated[str, typer.Option(help="chars or tokens (fixed only)")] = "chars",
     retriever: Annotated[str, typer.Option(help="bm25, dense or hybrid")] = "bm25",
+    corpus: Annotated[
+        Path | None, typer.Option(help="your documents: a markdown/text folder or a .jsonl file")
+    ] = None,
 ) -> None:
-    """Chunk the corpus, build an index and save it to RAG_INDEX_DIR."""
+    """Chunk the corpus (default: the dataset's), build an index, save it to RAG_INDEX_DIR."""
     from .chunking import ChunkerSpec
     from .jobs import build_index
     from .retrieval.system import RetrieverSpec
@@ -93,7 +101,7 @@ def index(
         {"strategy": strategy, "size": size, "overlap": overlap, "unit": unit}
     )
     spec = RetrieverSpec.model_validate({"kind": retriever, "backend": current.vector_backend})
-    system = build_index(current, chunker, spec)
+    system = build_index(current, chunker, spec, corpus)
     typer.echo(
         f"indexed {len(system.chunks)} chunks ({chunker.name}, {spec.name}) in {current.index_dir}"
     )
@@ -130,12 +138,16 @@ def evaluate_run(
     qrels: Annotated[Path, typer.Option(help="TREC qrels file")],
     run: Annotated[Path, typer.Option(help="TREC run file")],
     metric: Annotated[list[str] | None, typer.Option(help="NAME@K, repeatable")] = None,
+    gain: Annotated[str, typer.Option(help="nDCG gain: linear or exponential")] = "linear",
 ) -> None:
     """Score a TREC run file against TREC qrels, with trec_eval's conventions."""
     from .jobs import evaluate_trec_files
 
+    if gain not in ("linear", "exponential"):
+        raise InputError(f"--gain {gain!r}: expected 'linear' or 'exponential'")
     metrics = metric or ["ndcg@10", "mrr@10", "recall@100", "map@100", "precision@10"]
-    typer.echo(json.dumps(evaluate_trec_files(qrels, run, metrics), indent=2))
+    result = evaluate_trec_files(qrels, run, metrics, exponential_gain=gain == "exponential")
+    typer.echo(json.dumps(result, indent=2))
 
 
 @app.command()
@@ -164,7 +176,7 @@ def bench(
     if queries <= 0:
         raise InputError(f"--queries {queries}: expected a positive number")
     current = settings()
-    result = run_bench(queries)
+    result = run_bench(queries, model=current.embedding_model)
     current.reports_dir.mkdir(parents=True, exist_ok=True)
     (current.reports_dir / "bench.json").write_text(json.dumps(result, indent=2) + "\n")
     for key, value in result["measures"].items():

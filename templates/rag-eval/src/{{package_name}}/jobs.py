@@ -9,6 +9,7 @@ from typing import Any
 
 from .answering import make_answerer
 from .chunking import ChunkerSpec
+from .data.documents import load_documents
 from .data.sample import load_dataset
 from .data.trec import read_qrels, read_run
 from .evaluation.metrics import evaluate
@@ -44,11 +45,15 @@ def run_evaluation(settings: Settings, progress: Callable[[str], None]) -> dict[
 
 
 def build_index(
-    settings: Settings, chunker: ChunkerSpec, retriever: RetrieverSpec
+    settings: Settings, chunker: ChunkerSpec, retriever: RetrieverSpec, corpus: Path | None = None
 ) -> RetrievalSystem:
-    dataset = load_dataset(settings.dataset, settings.split)
+    """Index `corpus` (a folder of markdown/text files or a JSONL file), else the dataset's."""
+    if corpus is not None:
+        documents = load_documents(corpus)
+    else:
+        documents = load_dataset(settings.dataset, settings.split).documents
     dense = dense_options(settings)
-    system = RetrievalSystem.build(dataset.documents, chunker, retriever, dense)
+    system = RetrievalSystem.build(documents, chunker, retriever, dense)
     system.save(settings.index_dir, dense)
     return system
 
@@ -58,9 +63,11 @@ def load_service(settings: Settings) -> QAService:
     return QAService(system, make_answerer(settings))
 
 
-def evaluate_trec_files(qrels_path: Path, run_path: Path, metrics: list[str]) -> dict[str, Any]:
+def evaluate_trec_files(
+    qrels_path: Path, run_path: Path, metrics: list[str], exponential_gain: bool = False
+) -> dict[str, Any]:
     qrels, run = read_qrels(qrels_path), read_run(run_path)
-    evaluation = evaluate(qrels, run, metrics)
+    evaluation = evaluate(qrels, run, metrics, gain="exponential" if exponential_gain else "linear")
     return {
         "queries": len(evaluation.query_ids),
         "queries_without_results": len(evaluation.queries_without_results),

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     cache_dir: Path = Path(".cache/embeddings")
     embedding_model: str = Field(default_factory=default_model, description="hub id or folder")
     embedding_batch_size: int = Field(default=32, gt=0)
+    # PyTorch threads for embedding (None: torch's default). On a busy small machine, 1 thread
+    # embeds a single query several times faster than 2 contending ones.
+    torch_threads: int | None = Field(default=None, gt=0)
     vector_backend: Literal["exact", "qdrant"] = "exact"
     qdrant_location: str = Field(default=".qdrant", description="folder, ':memory:' or http(s) URL")
     # The answer step: extractive (offline) unless an OpenAI-compatible endpoint is configured.

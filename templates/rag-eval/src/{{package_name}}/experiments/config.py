@@ -44,6 +44,7 @@ class GridConfig(BaseModel):
     chunkers: list[ChunkerSpec] = Field(default_factory=list)
     sweeps: list[Sweep] = Field(default_factory=list)
     retrievers: list[RetrieverSpec] = Field(min_length=1)
+    gain: Literal["linear", "exponential"] = "linear"  # nDCG gain: rel, or 2**rel - 1
     seed: int = 13
 
     @field_validator("metrics")

@@ -84,7 +84,7 @@ def run_grid(
         built = time.perf_counter()
         run = system.search_documents(dataset.queries, config.depth)
         searched = time.perf_counter()
-        evaluation = evaluate(dataset.qrels, run, [*metrics, *curve_metrics])
+        evaluation = evaluate(dataset.qrels, run, [*metrics, *curve_metrics], gain=config.gain)
         curve = {k: evaluation.mean(f"recall@{k}") for k in config.recall_curve}
         results.append(
             ConfigResult(

@@ -7,6 +7,7 @@ the default works offline; any other hub id or local path can be configured.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -60,6 +61,14 @@ class Embedder:
         for text in texts:
             digest.update(b"\0" + text.encode())
         return self.cache_dir / f"{digest.hexdigest()[:24]}.npy"
+
+
+def set_torch_threads(threads: int) -> None:
+    """Set PyTorch's intra-op threads when PyTorch is installed (a no-op without it)."""
+    if importlib.util.find_spec("torch") is not None:
+        import torch
+
+        torch.set_num_threads(threads)
 
 
 @lru_cache(maxsize=2)
