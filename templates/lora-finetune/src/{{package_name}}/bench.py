@@ -36,7 +36,7 @@ class BatchingBench:
 
 
 def bench_batching(
-    config: TrainConfig, steps: int = 30, warmup: int = 3, block: int = 5
+    config: TrainConfig, steps: int = 20, warmup: int = 3, block: int = 5
 ) -> list[BatchingBench]:
     accelerator = Accelerator(mixed_precision=config.mixed_precision)
     tokenizer = load_tokenizer(config.base_model)

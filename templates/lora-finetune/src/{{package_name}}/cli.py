@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -34,6 +35,10 @@ def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        # peft still calls a transformers property deprecated in v5; harmless, and noisy.
+        warnings.filterwarnings(
+            "ignore", message=".*is_gradient_checkpointing", category=FutureWarning
+        )
         try:
             return command(*args, **kwargs)
         except ProjectError as err:
@@ -147,7 +152,7 @@ def generate(
 @one_line_errors
 def bench(
     config: ConfigOption = None,
-    steps: Annotated[int, typer.Option(min=1, help="Measured steps per batching order")] = 30,
+    steps: Annotated[int, typer.Option(min=1, help="Measured steps per batching order")] = 20,
     out: Annotated[Path, typer.Option(help="Where to write the JSON")] = Path("reports/bench.json"),
 ) -> None:
     """Real (non-padding) tokens/s per batching order, medians over steps."""
