@@ -8,6 +8,7 @@ import logging
 import re
 import time
 import uuid
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match
@@ -18,6 +19,8 @@ from .metrics import ServingMetrics
 
 access_logger = logging.getLogger("access")
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# Clients choose the method string; label values must stay a small, fixed set.
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -78,6 +81,9 @@ class MetricsMiddleware:
         self.app = app
         self.metrics = metrics
         self.routes = routes
+        # (counter, histogram) children per label set: prometheus_client's labels() validates
+        # and locks on every call; a dict lookup is a fraction of that on the hot path.
+        self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     def _route_template(self, scope: Scope) -> str:
         """The matched route's path template. API routes leave it in the scope; a few others
@@ -104,9 +110,17 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_recording_status)
         finally:
-            labels = (scope["method"], self._route_template(scope), str(status))
-            self.metrics.requests.labels(*labels).inc()
-            self.metrics.request_latency.labels(*labels).observe(time.perf_counter() - start)
+            method = scope["method"] if scope["method"] in _KNOWN_METHODS else "other"
+            labels = (method, self._route_template(scope), str(status))
+            children = self._children.get(labels)
+            if children is None:
+                children = (
+                    self.metrics.requests.labels(*labels),
+                    self.metrics.request_latency.labels(*labels),
+                )
+                self._children[labels] = children
+            children[0].inc()
+            children[1].observe(time.perf_counter() - start)
             self.metrics.in_flight.dec()
 
 
