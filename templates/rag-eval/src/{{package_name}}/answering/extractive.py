@@ -1,8 +1,8 @@
 """Offline answers: the sentences of the retrieved passages that best match the question.
 
-No model, no network: a sentence scores by the question terms it shares (BM25's analyzer, so
-stems match), weighted by the rank of its passage. The answer quotes the best sentences and
-cites each one by its exact span in the source document.
+No model, no network: a sentence scores by the question terms it and its section heading share
+(BM25's analyzer, so stems match), weighted by the rank of its passage. The answer quotes the
+best sentences and cites each one by its exact span in the source document.
 """
 
 from __future__ import annotations
@@ -24,13 +24,17 @@ class ExtractiveAnswerer:
         terms = set(analyze(question))
         candidates: list[tuple[float, int, Passage, int, int]] = []
         for rank, passage in enumerate(passages):
+            heading_terms: set[str] = set()
             for start, end in sentence_spans(passage.text):
                 sentence = passage.text[start:end]
                 if sentence.startswith("#"):
-                    continue  # a heading is context, not an answer
-                overlap = len(terms & set(analyze(sentence)))
-                if overlap:
-                    candidates.append((overlap / (1.0 + 0.25 * rank), rank, passage, start, end))
+                    # A heading is context, not an answer: its terms count for the text below it.
+                    heading_terms = terms & set(analyze(sentence))
+                    continue
+                own = terms & set(analyze(sentence))
+                if own:
+                    score = len(own | heading_terms) / (1.0 + 0.25 * rank)
+                    candidates.append((score, rank, passage, start, end))
         if not candidates:
             return Answer(NO_ANSWER, [], self.name)
         candidates.sort(key=lambda c: (-c[0], c[1], c[3]))
