@@ -111,8 +111,25 @@ class QdrantVectorIndex:
         record = json.loads((directory / "qdrant.json").read_text())
         return cls(record["location"], record["collection"])
 
+    def close(self) -> None:
+        """Release the client (and a local folder's lock) for every index at this location."""
+        if _CLIENTS.get(self.location) is self.client:
+            del _CLIENTS[self.location]
+        self.client.close()
+
+
+# Qdrant's local mode locks its folder to one client per process, so every index at the same
+# location shares one client (a grid builds one collection per chunking strategy).
+_CLIENTS: dict[str, Any] = {}
+
 
 def _qdrant_client(location: str) -> Any:
+    if location not in _CLIENTS:
+        _CLIENTS[location] = _open_client(location)
+    return _CLIENTS[location]
+
+
+def _open_client(location: str) -> Any:
     try:
         from qdrant_client import QdrantClient
     except ImportError:
