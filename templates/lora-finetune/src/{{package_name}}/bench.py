@@ -1,8 +1,9 @@
-"""Training throughput per batching order: real (non-padding) tokens/s, medians over steps.
+"""Training throughput: real (non-padding) tokens/s, medians over steps, three ways.
 
-Both orders train the same model from the same seed; their steps run in alternating blocks so
-that a noisy, shared machine slows both alike, and the ratio is what to read. Padded tokens/s is
-reported too: it is what the hardware processed, real tokens/s is what the training used.
+This project's loop with `random` and with `length_grouped` batches, and transformers' `Trainer`
+(its own length grouping) as the baseline, all on the same model, data and batch shape. The
+three run in alternating blocks of steps, so a noisy, shared machine slows them alike: read the
+ratios. Padded tokens/s is what the hardware processed; real tokens/s is what training used.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from accelerate import Accelerator
 from accelerate.utils import set_seed
 from transformers import get_cosine_schedule_with_warmup
 
+from .bench_trainer import run_trainer
 from .config import Batching, TrainConfig
 from .data.batching import make_loader
 from .data.examples import embedded_path, encode_file
 from .modeling.load import add_lora, load_base_model, load_tokenizer
 from .train import StepStats, endless, optimizer_step
+
+TRAINER_ROW = "Trainer (grouped)"
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,9 @@ class BatchingBench:
 def bench_batching(
     config: TrainConfig, steps: int = 20, warmup: int = 3, block: int = 5
 ) -> list[BatchingBench]:
+    """`steps` measured steps per row (a multiple of `block`), after `warmup` unmeasured ones."""
+    block = min(block, steps)
+    steps -= steps % block
     accelerator = Accelerator(mixed_precision=config.mixed_precision)
     tokenizer = load_tokenizer(config.base_model)
     data = encode_file(config.train_file or embedded_path("train"), tokenizer, config.max_length)
@@ -67,10 +74,17 @@ def bench_batching(
     for batching in runners:
         run(batching, warmup)
     measured: dict[str, list[StepStats]] = {batching: [] for batching in runners}
-    while any(len(stats) < steps for stats in measured.values()):
+
+    def our_blocks() -> None:
         for batching, stats in measured.items():
-            stats.extend(run(batching, min(block, steps - len(stats))))
-    return [_summarise(batching, stats) for batching, stats in measured.items()]
+            stats.extend(run(batching, block))
+
+    # Trainer drives: after each of its blocks of `block` steps, each of our orders runs one.
+    trainer_stats = run_trainer(
+        config, data.examples, tokenizer, steps, warmup, block, between_blocks=our_blocks
+    )
+    results = [_summarise(batching, stats) for batching, stats in measured.items()]
+    return [*results, _summarise(TRAINER_ROW, trainer_stats)]
 
 
 def _summarise(batching: str, stats: list[StepStats]) -> BatchingBench:

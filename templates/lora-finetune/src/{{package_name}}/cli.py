@@ -155,7 +155,7 @@ def bench(
     steps: Annotated[int, typer.Option(min=1, help="Measured steps per batching order")] = 20,
     out: Annotated[Path, typer.Option(help="Where to write the JSON")] = Path("reports/bench.json"),
 ) -> None:
-    """Real (non-padding) tokens/s per batching order, medians over steps."""
+    """Real (non-padding) tokens/s per batching order and for transformers' Trainer."""
     from .bench import bench_batching, format_table, write_bench
 
     settings = load_config(config)
