@@ -118,8 +118,9 @@ def render_markdown(bench: dict[str, Any], metadata: dict[str, Any]) -> str:
         "## Serving",
         "",
         f"{machine['cpus']} CPUs, Python {machine['python']}; server pinned to one core and the",
-        f"load generator to the other: {machine['pinned']}. One application per request,",
-        f"{bench['config']['seconds']} s measured per run after a warm-up, closed loop.",
+        f"load generator to the other: {machine['pinned']}. One application per request, closed",
+        f"loop; each row is the median of {bench['config'].get('rounds', 1)} interleaved rounds of"
+        f" {bench['config']['seconds']} s (after a warm-up each); errors are summed over rounds.",
         "",
         "| monitoring | batching | clients | req/s | p50 ms | p95 ms | p99 ms | errors |"
         " server CPU ms/req | server RSS MiB | ready s |",

@@ -7,6 +7,7 @@ background, so liveness answers while a large model loads and readiness reports 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -50,6 +51,11 @@ class ServiceState:
             # One pod, one core: BLAS/OpenMP worker threads would only spin against the event
             # loop for a one-row predict. The model load has imported every native library.
             threadpool_limits(limits=self.settings.inference_threads)
+            # Hide the startup heap (libraries, the model) from the cyclic collector: otherwise
+            # each full collection walks it all and stalls every connection for 100-200 ms,
+            # about once a second under load (it was the whole p99 at 32 clients).
+            gc.collect()
+            gc.freeze()
         except Exception as err:  # reported by /readyz and the log; the pod stays unready
             self.load_error = f"{type(err).__name__}: {err}"
             logger.error("model load failed", extra={"error": self.load_error})
