@@ -6,6 +6,7 @@ carries over to Qdrant; tests check that they return the same neighbours.
 
 from __future__ import annotations
 
+import atexit
 import json
 from pathlib import Path
 from typing import Any, Protocol
@@ -125,8 +126,16 @@ _CLIENTS: dict[str, Any] = {}
 
 def _qdrant_client(location: str) -> Any:
     if location not in _CLIENTS:
+        if not _CLIENTS:
+            # Close before interpreter shutdown: the client's own __del__ runs too late for that.
+            atexit.register(_close_all)
         _CLIENTS[location] = _open_client(location)
     return _CLIENTS[location]
+
+
+def _close_all() -> None:
+    while _CLIENTS:
+        _CLIENTS.popitem()[1].close()
 
 
 def _open_client(location: str) -> Any:
