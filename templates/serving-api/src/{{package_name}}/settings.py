@@ -43,7 +43,8 @@ class Settings(BaseSettings):
         return self
 
     def load_api_keys(self) -> tuple[str, ...]:
-        """The configured keys; reads the secret file at call time so rotation needs no rebuild."""
+        """The configured keys, read when the app starts: rotate by updating the secret and
+        rolling the pods (no image rebuild)."""
         keys: list[str] = []
         if self.api_keys is not None:
             keys += self.api_keys.get_secret_value().split(",")

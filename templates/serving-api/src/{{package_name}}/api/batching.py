@@ -29,7 +29,9 @@ class MicroBatcher:
         self.max_wait_s = max_wait_s
         self._queue: asyncio.Queue[tuple[np.ndarray, asyncio.Future[np.ndarray]]] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
-        self._last_batch_requests = 0
+        # Start out expecting company (a server exists for many clients); the first lone
+        # request turns the waiting off.
+        self._last_batch_requests = 2
 
     def start(self) -> None:
         self._worker = asyncio.create_task(self._run(), name="micro-batcher")
