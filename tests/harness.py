@@ -123,6 +123,7 @@ def install(project: Path) -> None:
             *links,
             "--constraint",
             str(constraints),
+            "--no-sources",
             "-r",
             "pyproject.toml",
             "--all-extras",
@@ -132,7 +133,18 @@ def install(project: Path) -> None:
         project,
     )
     run(
-        ["uv", "pip", "install", "--quiet", "--python", ".venv/bin/python", "--no-deps", "-e", "."],
+        [
+            "uv",
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            ".venv/bin/python",
+            "--no-deps",
+            "--no-sources",
+            "-e",
+            ".",
+        ],
         project,
     )
     constraints.unlink()
