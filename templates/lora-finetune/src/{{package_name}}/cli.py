@@ -100,7 +100,8 @@ def evaluate(config: ConfigOption = None, adapter: AdapterOption = None) -> None
     """Eval loss and perplexity of the base model and of base + adapter."""
     from .evaluate import evaluate_adapter
 
-    results = evaluate_adapter(load_config(config), _adapter(load_config(config), adapter))
+    settings = load_config(config)
+    results = evaluate_adapter(settings, _adapter(settings, adapter))
     for name, result in results.items():
         typer.echo(
             f"{name:>8}: eval loss {result.loss:.4f}  perplexity {result.perplexity:.2f}  "

@@ -107,8 +107,10 @@ def load_config(path: Path | None = None, **overrides: Any) -> TrainConfig:
         return TrainConfig(**values)
     except ValidationError as err:
         first = err.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "config"
-        raise ConfigError(f"{where}: {field}: {first['msg']}") from err
+        message = first["msg"].removeprefix("Value error, ")
+        field = ".".join(str(part) for part in first["loc"])
+        prefix = f"{where}: {field}" if field else where
+        raise ConfigError(f"{prefix}: {message}") from err
 
 
 def _read_yaml_mapping(path: Path) -> dict[str, Any]:

@@ -42,7 +42,7 @@ def plot_throughput(results: list[BatchingBench], path: Path) -> None:
     ax.bar(names, [r.median_padded_tokens_per_s for r in results], label="padded", alpha=0.4)
     ax.bar(names, [r.median_real_tokens_per_s for r in results], label="real (non-padding)")
     ax.set_ylabel("tokens/s (median over steps)")
-    ax.set_title("Training throughput by batching order")
+    ax.set_title("Training throughput: this loop vs transformers Trainer")
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)

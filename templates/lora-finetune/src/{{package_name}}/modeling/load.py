@@ -16,9 +16,11 @@ DTYPES = {"no": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 def _load_error(what: str, name_or_path: str, err: Exception) -> ModelLoadError:
     reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    hint = (
-        " (for the tiny default, run `make init-model`)" if not Path(name_or_path).exists() else ""
+    # A missing tiny default is the common first-run slip; say how to make it.
+    tiny_missing = (
+        name_or_path.rstrip("/").endswith("tiny-base") and not Path(name_or_path).exists()
     )
+    hint = " (for the tiny default, run `make init-model`)" if tiny_missing else ""
     return ModelLoadError(
         f"{what} '{name_or_path}': expected a local model folder or a hub id{hint}: {reason}"
     )
