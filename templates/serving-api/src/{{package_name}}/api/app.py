@@ -1,16 +1,13 @@
-"""The FastAPI application: routes, middleware stack and lifecycle, built from `Settings`."""
+"""The FastAPI application: its lifecycle, routers and middleware stack, built from `Settings`."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
 
-from fastapi import Depends, FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from fastapi import Depends, FastAPI
+from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import start_http_server
 
 from .. import __version__
@@ -18,18 +15,11 @@ from ..io.artifact import LoadedModel
 from ..io.loader import load_model
 from ..settings import Settings
 from .auth import api_key_dependency
+from .errors import add_error_handlers
 from .metrics import ServingMetrics
 from .middleware import BodySizeLimitMiddleware, MetricsMiddleware, RequestContextMiddleware
-from .schemas import (
-    Health,
-    ModelInfo,
-    Prediction,
-    PredictRequest,
-    PredictResponse,
-    Readiness,
-    to_matrix,
-)
-from .service import ModelNotReadyError, ServiceState
+from .routes import model_router, ops_router
+from .service import ServiceState
 
 logger = logging.getLogger(__name__)
 
@@ -72,90 +62,13 @@ def create_app(settings: Settings, loader: Callable[[str], LoadedModel] = load_m
         lifespan=lifespan,
     )
     app.state.service = state
+    add_error_handlers(app)
     protected = [Depends(api_key_dependency(settings.load_api_keys()))] if settings.auth else []
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # FastAPI's default echoes each offending input back, which fails to serialise for NaN
-        # or infinity (a 500 for bad input) and can mirror a megabyte body; type, location and
-        # message say what was wrong.
-        errors = [{"type": e["type"], "loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
-        return JSONResponse({"detail": errors}, status_code=422)
-
-    @app.exception_handler(ModelNotReadyError)
-    async def _not_ready(request: Request, exc: ModelNotReadyError) -> JSONResponse:
-        return JSONResponse(
-            {"detail": f"model not ready: {exc}"}, status_code=503, headers={"Retry-After": "1"}
-        )
-
-    @app.post(
-        "/v1/predict",
-        response_model=PredictResponse,
-        dependencies=protected,
-        tags=["model"],
-        summary="Score loan applications",
-        responses={
-            400: {"description": "The body could not be read (e.g. not UTF-8)"},
-            401: {"description": "Missing or invalid API key (when auth is on)"},
-            413: {"description": "Request body too large"},
-            422: {"description": "Malformed JSON, wrong types, missing/extra fields, NaN/inf"},
-            503: {"description": "The model has not loaded yet"},
-        },
-    )
-    async def predict(body: PredictRequest) -> PredictResponse:
-        probabilities = await state.predict(to_matrix(body.instances))
-        assert state.model is not None
-        threshold = state.model.threshold
-        return PredictResponse(
-            model_version=state.model.version,
-            predictions=[
-                Prediction(default_probability=float(p), will_default=bool(p >= threshold))
-                for p in probabilities
-            ],
-        )
-
-    @app.get(
-        "/v1/model",
-        response_model=ModelInfo,
-        dependencies=protected,
-        tags=["model"],
-        summary="Describe the model in service",
-        responses={503: {"description": "The model has not loaded yet"}},
-    )
-    async def model_info() -> dict[str, Any]:
-        if state.model is None:
-            raise ModelNotReadyError(state.load_error or "the model is still loading")
-        return state.model.metadata
-
-    @app.get("/healthz", response_model=Health, tags=["ops"], summary="Liveness")
-    async def healthz() -> Health:
-        return Health()
-
-    @app.get(
-        "/readyz",
-        response_model=Readiness,
-        tags=["ops"],
-        summary="Readiness: 200 once the model is loaded",
-        responses={503: {"model": Readiness, "description": "Loading, or the load failed"}},
-    )
-    async def readyz(response: Response) -> Readiness:
-        if state.model is not None:
-            return Readiness(status="ready", model_version=state.model.version)
-        response.status_code = 503
-        if state.load_error is not None:
-            return Readiness(status="failed", detail=state.load_error)
-        return Readiness(status="loading")
-
+    app.include_router(model_router(state, protected))
+    public_registry = None
     if metrics is not None and settings.metrics_port is None:
-
-        @app.get(
-            "/metrics",
-            tags=["ops"],
-            summary="Prometheus metrics (text exposition format)",
-            response_class=PlainTextResponse,
-        )
-        async def prometheus_metrics() -> Response:
-            return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        public_registry = metrics.registry  # /metrics on the API port, unless it has its own
+    app.include_router(ops_router(state, public_registry))
 
     # Outermost first at request time: ids and logs, then metrics, then the size limit.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
