@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from transformers import get_cosine_schedule_with_warmup
 from .config import TrainConfig
 from .data.batching import Batch, make_loader
 from .data.examples import EncodedExample, embedded_path, encode_file
-from .evaluate import evaluate_loss
+from .evaluate import EvalResult, evaluate_loss
 from .metrics import MetricsLog
 from .modeling.load import add_lora, load_base_model, load_tokenizer
 from .modeling.loss import target_token_count, token_loss_sum
@@ -99,6 +99,45 @@ def optimizer_step(
     )
 
 
+def log_train_window(
+    step: int,
+    window: list[StepStats],
+    lr: float,
+    say: Callable[[str], None],
+    metrics: MetricsLog | None,
+) -> None:
+    """One line and one metrics record for the steps since the last log."""
+    targets = sum(s.target_tokens for s in window)
+    real = sum(s.real_tokens for s in window)
+    loss = sum(s.loss * s.target_tokens for s in window) / max(targets, 1)
+    real_per_s = real / sum(s.seconds for s in window)
+    padding = 1 - real / sum(s.padded_tokens for s in window)
+    say(
+        f"step {step:>5} | loss {loss:.4f} | lr {lr:.2e} | "
+        f"{real_per_s:,.0f} real tok/s | padding {padding:.0%}"
+    )
+    if metrics:
+        metrics.write(
+            kind="train",
+            step=step,
+            loss=loss,
+            lr=lr,
+            real_tokens_per_s=real_per_s,
+            padding_fraction=padding,
+            grad_norm=window[-1].grad_norm,
+        )
+
+
+def log_eval(
+    step: int, evaluation: EvalResult, say: Callable[[str], None], metrics: MetricsLog | None
+) -> None:
+    say(f"step {step:>5} | eval loss {evaluation.loss:.4f} | ppl {evaluation.perplexity:.2f}")
+    if metrics:
+        metrics.write(
+            kind="eval", step=step, loss=evaluation.loss, perplexity=evaluation.perplexity
+        )
+
+
 def train(config: TrainConfig) -> TrainSummary:
     accelerator = Accelerator(mixed_precision=config.mixed_precision)
     set_seed(config.seed)
@@ -144,9 +183,7 @@ def train(config: TrainConfig) -> TrainSummary:
     # -- loop -------------------------------------------------------------------------------
     metrics = MetricsLog(run_dir / "metrics.jsonl") if accelerator.is_main_process else None
     evaluation = evaluate_loss(model, eval_loader, accelerator.device)
-    say(f"step {0:>5} | eval loss {evaluation.loss:.4f} | ppl {evaluation.perplexity:.2f}")
-    if metrics:
-        metrics.write(kind="eval", step=0, loss=evaluation.loss, perplexity=evaluation.perplexity)
+    log_eval(0, evaluation, say, metrics)
     batches = endless(train_loader)
     losses: list[float] = []
     window: list[StepStats] = []
@@ -155,37 +192,13 @@ def train(config: TrainConfig) -> TrainSummary:
         losses.append(stats.loss)
         window.append(stats)
         if step % config.log_interval == 0 or step == config.max_steps:
-            seconds = sum(s.seconds for s in window)
-            targets = sum(s.target_tokens for s in window)
-            loss = sum(s.loss * s.target_tokens for s in window) / max(targets, 1)
-            real_per_s = sum(s.real_tokens for s in window) / seconds
-            padding = 1 - sum(s.real_tokens for s in window) / sum(s.padded_tokens for s in window)
-            lr = scheduler.get_last_lr()[0]
-            say(
-                f"step {step:>5} | loss {loss:.4f} | lr {lr:.2e} | "
-                f"{real_per_s:,.0f} real tok/s | padding {padding:.0%}"
-            )
-            if metrics:
-                metrics.write(
-                    kind="train",
-                    step=step,
-                    loss=loss,
-                    lr=lr,
-                    real_tokens_per_s=real_per_s,
-                    padding_fraction=padding,
-                    grad_norm=stats.grad_norm,
-                )
+            log_train_window(step, window, scheduler.get_last_lr()[0], say, metrics)
             window = []
         if step % config.eval_interval == 0 or step == config.max_steps:
             evaluation = evaluate_loss(model, eval_loader, accelerator.device)
-            ppl = evaluation.perplexity
-            say(f"step {step:>5} | eval loss {evaluation.loss:.4f} | ppl {ppl:.2f}")
-            if metrics:
-                metrics.write(
-                    kind="eval", step=step, loss=evaluation.loss, perplexity=evaluation.perplexity
-                )
+            log_eval(step, evaluation, say, metrics)
 
-    # -- save: the adapter (a few hundred KB), its tokenizer and the config that made it ------
+    # -- save: the adapter (kilobytes to megabytes), its tokenizer and the config behind it ---
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
         adapter_dir = run_dir / "adapter"
