@@ -1,14 +1,16 @@
 # mlpath's own tasks. `make setup test` is what CI (.ci/run) runs.
 VENV := $(CURDIR)/.venv
+# The interpreter that bootstraps uv and the venv, found before .venv/bin goes first on PATH.
+BOOTSTRAP_PYTHON := $(shell command -v python3)
 export PATH := $(VENV)/bin:$(PATH)
 export VIRTUAL_ENV := $(VENV)
 
 .PHONY: setup test test-generator test-templates lint typecheck bench demo
 
 setup: ## .venv with mlpath (editable), its dev tools, and the Node tools the harness uses
-	python3 -m pip install --quiet uv
-	python3 -m uv venv --quiet --python python3 --allow-existing $(VENV)
-	python3 -m uv pip install --quiet --python $(VENV)/bin/python uv -e . --group dev
+	$(BOOTSTRAP_PYTHON) -m pip install --quiet uv
+	$(BOOTSTRAP_PYTHON) -m uv venv --quiet --python $(BOOTSTRAP_PYTHON) --allow-existing $(VENV)
+	$(BOOTSTRAP_PYTHON) -m uv pip install --quiet --python $(VENV)/bin/python uv -e . --group dev
 	npm install --silent --no-audit --no-fund --prefix tests/tools
 
 test: ## the whole suite: generator tests, then every template through the harness
