@@ -112,18 +112,21 @@ def install(project: Path) -> None:
     constraints.write_text(TORCH_CONSTRAINT)
     links = [arg for link in find_links() for arg in ("--find-links", link)]
     run(["uv", "venv", "--quiet", "--python", sys.executable, ".venv"], project)
+    uv_pip_install = [
+        "uv",
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        ".venv/bin/python",
+        "--no-sources",
+    ]
     run(
         [
-            "uv",
-            "pip",
-            "install",
-            "--quiet",
-            "--python",
-            ".venv/bin/python",
+            *uv_pip_install,
             *links,
             "--constraint",
             str(constraints),
-            "--no-sources",
             "-r",
             "pyproject.toml",
             "--all-extras",
@@ -132,21 +135,7 @@ def install(project: Path) -> None:
         ],
         project,
     )
-    run(
-        [
-            "uv",
-            "pip",
-            "install",
-            "--quiet",
-            "--python",
-            ".venv/bin/python",
-            "--no-deps",
-            "--no-sources",
-            "-e",
-            ".",
-        ],
-        project,
-    )
+    run([*uv_pip_install, "--no-deps", "-e", "."], project)
     constraints.unlink()
 
 

@@ -13,7 +13,6 @@ from .definitions import FEATURE_NAMES
 from .errors import InputError, PipelineError, SkewCheckFailedError
 from .jobs import steps
 from .jobs.pipeline import format_summary, run_pipeline
-from .online.store import OnlineStore
 from .settings import Settings
 from .skew.check import raise_on_failure, skew_table
 
@@ -154,14 +153,7 @@ def pipeline(
 def lookup(user_id: Annotated[int, typer.Argument(help="The user to look up.")]) -> None:
     """Print one user's features from the online store, as a serving request would read them."""
     with _clean_errors():
-        settings = _settings()
-        store = OnlineStore(settings.online_url)
-        try:
-            record = store.get(user_id)
-        finally:
-            store.close()
-        if record is None:
-            raise InputError(f"user {user_id}: not in the online store {settings.online_url}")
+        record = steps.lookup(_settings(), user_id)
         typer.echo(f"user {record.user_id} as of {record.as_of}")
         for name, value in record.features.items():
             typer.echo(f"  {name:<26}{_number(value)}")

@@ -166,8 +166,8 @@ def skew_drills(settings: Settings) -> list[DrillResult]:
     return results
 
 
-def explain(settings: Settings, user_id: int) -> tuple[FeatureVector, dict[str, float]]:
-    """One user's stored features and what the serving path computes at the same time."""
+def lookup(settings: Settings, user_id: int) -> FeatureVector:
+    """One user's features from the online store, as a serving request reads them."""
     store = OnlineStore(settings.online_url)
     try:
         record = store.get(user_id)
@@ -175,6 +175,12 @@ def explain(settings: Settings, user_id: int) -> tuple[FeatureVector, dict[str, 
         store.close()
     if record is None:
         raise InputError(f"user {user_id}: not in the online store {settings.online_url}")
+    return record
+
+
+def explain(settings: Settings, user_id: int) -> tuple[FeatureVector, dict[str, float]]:
+    """One user's stored features and what the serving path computes at the same time."""
+    record = lookup(settings, user_id)
     log = load_event_log(settings.raw_events_path)
     return record, log.features_at(user_id, record.as_of.replace(tzinfo=UTC))
 
