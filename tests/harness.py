@@ -36,6 +36,14 @@ TEMPLATES = ("serving-api", "feature-pipeline", "lora-finetune", "rag-eval")
 # local torch wheel), `make docker-build` by hadolint (no Docker engine on these machines).
 STEPS_REPLACED_LOCALLY = {"make setup", "make docker-build"}
 TORCH_CONSTRAINT = "torch==2.13.0\n"
+# The template standard (DESIGN.md): the same targets everywhere, plus the project's main job.
+STANDARD_TARGETS = ("setup", "lint", "typecheck", "test", "bench", "report", "docker-build", "demo")
+MAIN_JOB = {
+    "serving-api": "serve",
+    "feature-pipeline": "pipeline",
+    "lora-finetune": "train",
+    "rag-eval": "eval",
+}
 
 
 class HarnessError(AssertionError):
@@ -172,8 +180,23 @@ def lint_dockerfile(project: Path) -> None:
     run(["hadolint", "Dockerfile"], project)
 
 
+def check_standard_layout(project: Path, template: str) -> None:
+    """Makefile targets, README diagram and results link, Dockerfile and .dockerignore."""
+    for target in (*STANDARD_TARGETS, MAIN_JOB[template]):
+        run(["make", "--dry-run", target], project)
+    readme = (project / "README.md").read_text()
+    for needle in ("```mermaid", "reports/RESULTS.md", "make setup"):
+        if needle not in readme:
+            raise HarnessError(f"{project}/README.md: no {needle!r}")
+    for name in ("Dockerfile", ".dockerignore", ".gitignore", "pyproject.toml"):
+        if not (project / name).is_file():
+            raise HarnessError(f"{project}: no {name}")
+
+
 def check_generated_project(project: Path) -> list[str]:
     """Everything a template must pass; returns the CI steps that ran."""
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    check_standard_layout(project, answers["template"])
     lint_workflows(project)
     lint_dockerfile(project)
     install(project)

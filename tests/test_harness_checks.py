@@ -61,3 +61,10 @@ def test_ci_steps_run_in_order_and_failures_surface(tmp_path: Path) -> None:
     with pytest.raises(harness.HarnessError, match="exit 7"):
         harness.run_ci_steps(tmp_path)
     assert (tmp_path / "out.txt").read_text() == "one\n"  # ran; setup/docker-build were not
+
+
+def test_missing_standard_target_is_caught(tmp_path: Path) -> None:
+    targets = [t for t in harness.STANDARD_TARGETS if t != "bench"] + ["eval"]
+    (tmp_path / "Makefile").write_text("".join(f"{t}:\n\t@true\n" for t in targets))
+    with pytest.raises(harness.HarnessError, match="bench"):
+        harness.check_standard_layout(tmp_path, "rag-eval")
