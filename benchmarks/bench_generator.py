@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-BUNDLE = "~/.local/share/mlpath/templates.bundle"
 IDENTITY = {
     "GIT_AUTHOR_NAME": "bench",
     "GIT_AUTHOR_EMAIL": "bench@example.com",
@@ -59,7 +58,7 @@ def two_release_repo(root: Path) -> Path:
 
 def bench_new(template: str, runs: int, env: dict[str, str], work: Path) -> dict[str, float]:
     subprocess.run(["mlpath", "list"], env=env, check=True, capture_output=True)  # place history
-    bundle = str(Path(env["HOME"]) / BUNDLE.removeprefix("~/"))
+    bundle = str(Path(env["HOME"]) / ".local/share/mlpath/templates" / f"{template}.bundle")
     commands = {
         "copier copy": [
             "copier",

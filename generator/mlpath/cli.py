@@ -70,8 +70,8 @@ def main(
 @reports_errors
 def list_templates() -> None:
     """List the built-in templates and the newest template version."""
-    newest = history.newest_version(history.install_history())
     for name, summary in catalog.TEMPLATES.items():
+        newest = history.newest_version(history.install_history(name))
         typer.echo(f"{name:<18} {newest:<8} {summary}")
 
 

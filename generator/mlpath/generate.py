@@ -78,7 +78,7 @@ def resolve_source(opts: NewOptions) -> str:
     """The template source to record: the per-user bundle, or `--source` as given."""
     if opts.source is None:
         catalog.check_template_name(opts.template)
-        source = history.install_history()
+        source = history.install_history(opts.template)
         if opts.vcs_ref is not None and opts.vcs_ref not in history.available_versions(source):
             raise VersionError(
                 f"--vcs-ref {opts.vcs_ref}: no such template version; available: "

@@ -51,8 +51,8 @@ class Status:
 def project_status(project: Path) -> Status:
     recorded = answers.read_answers(project)
     source = str(recorded["_src_path"])
-    if source == history.RECORDED_SOURCE:
-        history.install_history()
+    if history.is_builtin(source):
+        history.install_history(str(recorded.get("template")))
     return Status(
         project,
         str(recorded.get("template", "?")),
@@ -68,8 +68,8 @@ def update_project(opts: UpdateOptions) -> UpdateResult:
     recorded = answers.read_answers(project)
     vcs.require_clean(project)
     source = str(recorded["_src_path"])
-    if source == history.RECORDED_SOURCE:
-        history.install_history()
+    if history.is_builtin(source):
+        history.install_history(str(recorded.get("template")))
     current = str(recorded["_commit"])
     target = target_version(source, current, opts.to)
     if target == current:

@@ -40,18 +40,20 @@ V2 = {
     "added_in_v2.txt": "new in v0.2.0\n",
 }
 ANSWERS = "{{ _copier_answers|to_nice_yaml -}}\n"
+TEMPLATES = ("serving-api", "feature-pipeline", "lora-finetune", "rag-eval")
 
 
 def write_release(root: Path, files: dict[str, str], tag: str) -> None:
-    template_dir = root / "templates" / "rag-eval"
-    if template_dir.exists():
-        for old in template_dir.iterdir():
-            old.unlink()
-    template_dir.mkdir(parents=True, exist_ok=True)
     (root / "copier.yml").write_text(COPIER_YML)
-    (template_dir / "{{_copier_conf.answers_file}}.jinja").write_text(ANSWERS)
-    for name, text in files.items():
-        (template_dir / name).write_text(text)
+    for template in TEMPLATES:
+        template_dir = root / "templates" / template
+        if template_dir.exists():
+            for old in template_dir.iterdir():
+                old.unlink()
+        template_dir.mkdir(parents=True, exist_ok=True)
+        (template_dir / "{{_copier_conf.answers_file}}.jinja").write_text(ANSWERS)
+        for name, text in files.items():
+            (template_dir / name).write_text(text)
     git(root, "add", "-A")
     git(root, "commit", "-qm", f"release {tag}")
     git(root, "tag", tag)

@@ -47,7 +47,7 @@ def test_wheel_without_release_tags_generates_from_its_own_bundle(tmp_path: Path
     assert "v0.1.0" in mlpath("list")  # the package version names the untagged newest commit
     mlpath("new", "serving-api", "api", "--defaults")
     answers = yaml.safe_load((tmp_path / "api" / ".copier-answers.yml").read_text())
-    assert answers["_src_path"] == "~/.local/share/mlpath/templates.bundle"
+    assert answers["_src_path"] == "~/.local/share/mlpath/templates/serving-api.bundle"
     assert answers["_commit"] == "v0.1.0"
-    assert (home / ".local/share/mlpath/templates.bundle").is_file()
+    assert (home / ".local/share/mlpath/templates/serving-api.bundle").is_file()
     assert "already at v0.1.0" in mlpath("update", "api")
