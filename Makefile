@@ -32,6 +32,6 @@ typecheck:
 bench: ## mlpath new vs raw copier copy, and mlpath update (medians, ratios)
 	python benchmarks/bench_generator.py
 
-demo: ## generate rag-eval into ./demo-rag and run its evaluation on the embedded default
-	mlpath new rag-eval demo-rag --defaults
+demo: ## generate rag-eval (BM25 only) into ./demo-rag, install it, run the evaluation grid
+	mlpath new rag-eval demo-rag --defaults --data dense_retrieval=false
 	$(MAKE) -C demo-rag setup eval
