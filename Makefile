@@ -14,7 +14,7 @@ setup: ## .venv with mlpath (editable), its dev tools, and the Node tools the ha
 	npm install --silent --no-audit --no-fund --prefix tests/tools
 
 test: ## the whole suite: generator tests, then every template through the harness
-	pytest tests
+	pytest --durations=10 tests
 
 test-generator: ## the generator's tests only (seconds)
 	pytest tests/generator
