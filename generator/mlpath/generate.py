@@ -54,6 +54,7 @@ def new_project(opts: NewOptions) -> Generated:
     if planned is not None:
         check_destination(planned, opts.force)
     parent = (planned.parent if planned is not None else Path()).absolute()
+    created = first_missing_ancestor(parent)
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".mlpath-new-", dir=parent))
     try:
@@ -61,6 +62,10 @@ def new_project(opts: NewOptions) -> Generated:
         final = planned if planned is not None else parent / str(recorded["project_name"])
         check_destination(final, opts.force)
         move_into_place(staging / "project", final)
+    except BaseException:
+        if created is not None:  # the folders made for DEST go too
+            shutil.rmtree(created, ignore_errors=True)
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     commit = None
@@ -72,6 +77,13 @@ def new_project(opts: NewOptions) -> Generated:
     return Generated(
         final, opts.template, str(recorded["_commit"]), answers.user_answers(recorded), commit
     )
+
+
+def first_missing_ancestor(path: Path) -> Path | None:
+    missing = None
+    while not path.exists():
+        missing, path = path, path.parent
+    return missing
 
 
 def resolve_source(opts: NewOptions) -> str:

@@ -11,19 +11,8 @@ from typer.testing import CliRunner
 
 from mlpath.cli import app
 from tests.conftest import git
-from tests.generator.template_repo import make_template_repo, newer_installation
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def installation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, home: Path) -> Path:
-    repo = newer_installation(make_template_repo(tmp_path / "install-a"), tmp_path / "install")
-    monkeypatch.setenv("MLPATH_TEMPLATE_REPO", str(repo))
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    return repo
 
 
 def refused(result: Result, *expected: str) -> str:
@@ -82,6 +71,13 @@ def test_unknown_template_lists_the_valid_ones(installation: Path) -> None:
 
 
 def test_invalid_project_name_leaves_nothing_behind(installation: Path) -> None:
+    refused(
+        runner.invoke(
+            app, ["new", "rag-eval", "new/parents/out", "--defaults", "-d", "project_name=Bad Name"]
+        ),
+        "project_name",
+    )
+    assert not Path("new").exists()  # not even the parent folders made for DEST
     refused(
         runner.invoke(app, ["new", "rag-eval", "out", "--defaults", "-d", "project_name=Bad Name"]),
         "project_name",
