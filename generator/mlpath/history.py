@@ -124,10 +124,7 @@ def source_refs(source: Path) -> dict[str, str]:
         capture_output=True,
         check=False,
     )
-    refs = {}
-    for line in proc.stdout.splitlines():
-        sha, _, ref = line.partition(" ")
-        refs[ref] = sha
+    refs = ref_lines(proc.stdout, " ")
     if "HEAD" not in refs:
         raise TemplateSourceError(f"{source}: the template repository has no commits")
     return refs
@@ -141,9 +138,14 @@ def remote_refs(source: str | Path) -> dict[str, str]:
         raise TemplateSourceError(
             f"{source}: not a readable git repository ({err.stderr.strip() or err})"
         ) from err
+    return ref_lines(out, "\t")
+
+
+def ref_lines(out: str, separator: str) -> dict[str, str]:
+    """Ref name -> object id from git's `<sha><separator><ref>` lines."""
     refs = {}
     for line in out.splitlines():
-        sha, _, ref = line.partition("\t")
+        sha, _, ref = line.partition(separator)
         refs[ref] = sha
     return refs
 
