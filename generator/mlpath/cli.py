@@ -15,6 +15,7 @@ import typer
 from pydantic import ValidationError
 
 from . import __version__, answers, catalog, history
+from .classroom.cli import classroom_app
 from .errors import MlpathError, UpdateConflictsError
 from .generate import new_project
 from .options import NewOptions, UpdateOptions
@@ -25,6 +26,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(classroom_app, name="classroom")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -138,21 +140,48 @@ def update(
     pretend: Annotated[
         bool, typer.Option("--pretend", "--dry-run", help="Show what would change; touch nothing.")
     ] = False,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Answer new questions with their defaults.")
+    ] = False,
 ) -> None:
     """Update a project to a newer template version, keeping your changes."""
-    result = update_project(UpdateOptions(dest=dest, to=to, conflict=conflict, pretend=pretend))
+    result = update_project(
+        UpdateOptions(dest=dest, to=to, conflict=conflict, pretend=pretend, defaults=defaults)
+    )
+    if result.recovered:
+        typer.echo(
+            f"{result.project}: an earlier update died while landing; its files were put back "
+            "as they are at HEAD"
+        )
     if result.up_to_date:
         typer.echo(f"{result.project}: already at {result.from_version}, the newest version")
         return
     verb = "would update" if result.pretend else "updated"
     typer.echo(f"{result.project}: {verb} {result.from_version} -> {result.to_version}")
-    for name in result.changed:
-        typer.echo(f"  {'C' if name in result.conflicts else 'M'} {name}")
+    for change in result.changes:
+        typer.echo(f"  {change.shown()}")
+    typer.echo("  " + summary_counts(result.counts()))
+    for key, value in result.new_answers.items():
+        typer.echo(f"  new answer recorded: {key} = {value!r}")
+    if result.interrupted:
+        typer.secho(
+            "mlpath: interrupted while the update was landing; it was completed first",
+            err=True,
+            fg="red",
+        )
+        raise typer.Exit(130)
     if result.conflicts:
         raise UpdateConflictsError(
             f"{len(result.conflicts)} file(s) {'would be' if result.pretend else 'were'} left "
             f"with conflicts: {', '.join(result.conflicts)}; resolve them, then commit"
         )
+
+
+LETTER_NAMES = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "C": "conflicts"}
+
+
+def summary_counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{counts.get(letter, 0)} {name}" for letter, name in LETTER_NAMES.items())
 
 
 @app.command()
@@ -163,6 +192,8 @@ def status(
     """Show a project's template, its version, the newest version and the recorded answers."""
     st = project_status(dest.absolute())
     typer.echo(f"project:   {st.project}")
+    if st.repository is not None and st.repository != st.project.resolve():
+        typer.echo(f"repository: {st.repository} (the project is a folder inside it)")
     typer.echo(f"template:  {st.template}")
     typer.echo(f"source:    {st.source}")
     typer.echo(f"version:   {st.version}")

@@ -1,0 +1,113 @@
+"""`mlpath classroom ...`: thin commands over the classroom modules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+
+from .. import answers
+from ..errors import MlpathError
+from . import handout, manifest, status, tables
+
+classroom_app = typer.Typer(
+    help="Hand out a repository per student, grade them, keep them updated all term.",
+    no_args_is_help=True,
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """mlpath's errors as one line and their exit code (as the core commands do)."""
+
+    @wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except MlpathError as err:
+            typer.secho(f"mlpath: {err}", err=True, fg="red")
+            raise typer.Exit(err.exit_code) from None
+        except KeyboardInterrupt:
+            typer.secho("mlpath: interrupted; the manifest lists what was done", err=True, fg="red")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+@classroom_app.command("new")
+@reports_errors
+def new(
+    template: Annotated[
+        str, typer.Argument(help="serving-api, feature-pipeline, lora-finetune or rag-eval")
+    ],
+    roster_csv: Annotated[
+        Path, typer.Option("--roster", help="CSV with columns handle,name,email (+ answers).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The class folder to create (new or empty).")],
+    exercises: Annotated[
+        bool,
+        typer.Option("--exercises", help="Exercise mode: TODO starters, hidden grading suite."),
+    ] = False,
+    data: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--data", "-d", metavar="KEY=VALUE", help="An answer for every student (repeatable)."
+        ),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="A template repository (path or git URL).")
+    ] = None,
+    vcs_ref: Annotated[
+        str | None, typer.Option("--vcs-ref", help="Template version (default: the newest).")
+    ] = None,
+    remote: Annotated[
+        str | None,
+        typer.Option(help="Remote URL pattern with {handle}; each repo is pushed there."),
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option(help="Worker processes (default: one per CPU).")
+    ] = None,
+) -> None:
+    """Generate one repository per student of the roster."""
+    room = handout.new_classroom(
+        handout.NewClassOptions(
+            template=template,
+            roster=roster_csv,
+            out=out,
+            exercises=exercises,
+            data=answers.parse_data(data or []),
+            source=source,
+            vcs_ref=vcs_ref,
+            remote=remote,
+            jobs=jobs,
+        )
+    )
+    rows = [
+        [s.handle, s.state, s.version or "-", s.detail or s.remote or s.path] for s in room.students
+    ]
+    typer.echo(tables.render(["student", "state", "version", "detail"], rows))
+    failed = [s for s in room.students if s.state in (manifest.FAILED, manifest.PUSH_FAILED)]
+    mode = "exercise mode, grading suite in _grading/" if room.exercises else "full template"
+    typer.echo(
+        f"{len(room.students) - len(failed)} of {len(room.students)} students ready in {out} "
+        f"({room.template} {room.version}, {mode})"
+    )
+    if failed:
+        raise typer.Exit(1)
+
+
+@classroom_app.command("status")
+@reports_errors
+def status_command(
+    folder: Annotated[Path, typer.Argument(help="The class folder.")],
+    fetch: Annotated[bool, typer.Option("--fetch", help="Fetch each remote first.")] = False,
+) -> None:
+    """Each repository's template version, last commit, clean or dirty, ahead/behind its remote."""
+    room, rows = status.class_status(folder.absolute(), fetch)
+    typer.echo(f"{room.template}: handed out at {room.version}; {len(rows)} students")
+    typer.echo(tables.render(status.HEADERS, [row.row() for row in rows]))
