@@ -11,7 +11,7 @@ import typer
 
 from .. import answers
 from ..errors import MlpathError
-from . import handout, manifest, status, tables
+from . import gradebook, grading, handout, manifest, status, tables
 
 classroom_app = typer.Typer(
     help="Hand out a repository per student, grade them, keep them updated all term.",
@@ -111,3 +111,36 @@ def status_command(
     room, rows = status.class_status(folder.absolute(), fetch)
     typer.echo(f"{room.template}: handed out at {room.version}; {len(rows)} students")
     typer.echo(tables.render(status.HEADERS, [row.row() for row in rows]))
+
+
+@classroom_app.command("grade")
+@reports_errors
+def grade(
+    folder: Annotated[Path, typer.Argument(help="The class folder (made with --exercises).")],
+    timeout: Annotated[
+        int, typer.Option(help="Seconds each student's run may take.")
+    ] = grading.DEFAULT_TIMEOUT_S,
+    fetch: Annotated[
+        bool, typer.Option("--fetch", help="Fetch each student's pushed work first.")
+    ] = False,
+    jobs: Annotated[int | None, typer.Option(help="Runs at once (default: one per CPU).")] = None,
+) -> None:
+    """Run the hidden grading suite on every student's commit; write gradebook.csv and feedback."""
+    opts = grading.GradeOptions(folder=folder, timeout_s=timeout, fetch=fetch, jobs=jobs)
+    _room, exercises, grades = grading.grade_classroom(opts)
+    book = gradebook.write_gradebook(folder, exercises, grades)
+    feedback = gradebook.write_feedback(folder, exercises, grades)
+    rows = [
+        [
+            g.handle,
+            *("pass" if g.exercise_passed(e) else "fail" for e in exercises),
+            f"{g.passed}/{g.total}",
+            g.problem[:60],
+        ]
+        for g in grades
+    ]
+    typer.echo(tables.render(["student", *exercises, "tests", "problem"], rows))
+    complete = sum(all(g.exercise_passed(e) for e in exercises) for g in grades)
+    typer.echo(
+        f"{complete} of {len(grades)} students pass every exercise; wrote {book} and {feedback}/"
+    )

@@ -1,0 +1,105 @@
+"""gradebook.csv and one feedback file per student, from the grades.
+
+The gradebook holds only what the graded commits determine (no dates, no timings, no messages
+with addresses in them), in roster order, so grading the same commits twice writes the same
+file. The feedback says, per exercise, which tests failed and why, in plain words.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+from .grading import Grade, TestResult
+
+GRADEBOOK_FILE = "gradebook.csv"
+FEEDBACK_DIR = "feedback"
+
+
+def gradebook_rows(exercises: list[str], grades: list[Grade]) -> list[list[str]]:
+    header = ["handle", *exercises, "tests_passed", "tests_total", "errors", "problem", "commit"]
+    rows = [header]
+    for grade in grades:
+        marks = ["pass" if grade.exercise_passed(name) else "fail" for name in exercises]
+        rows.append(
+            [
+                grade.handle,
+                *marks,
+                str(grade.passed),
+                str(grade.total),
+                str(grade.errors),
+                grade.problem,
+                grade.commit,
+            ]
+        )
+    return rows
+
+
+def write_atomically(path: Path, text: str) -> None:
+    staged = path.with_name(f".{path.name}.tmp")
+    staged.write_text(text, encoding="utf-8")
+    os.replace(staged, path)
+
+
+def write_gradebook(folder: Path, exercises: list[str], grades: list[Grade]) -> Path:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(gradebook_rows(exercises, grades))
+    path = folder / GRADEBOOK_FILE
+    write_atomically(path, buffer.getvalue())
+    return path
+
+
+def reason(result: TestResult) -> str:
+    """Why a test did not pass, in words a student can act on."""
+    message = result.message.strip()
+    last = message.splitlines()[-1] if message else ""
+    if result.outcome == "not run":
+        return f"did not run: {message or 'the test process ended before it'}"
+    if "NotImplementedError" in message:
+        return "not implemented yet: the function still raises NotImplementedError"
+    if "SystemExit" in message:
+        return f"the code called sys.exit() ({last})"
+    if any(kind in message for kind in ("ModuleNotFoundError", "ImportError", "SyntaxError")):
+        return f"your package could not be imported: {last}"
+    if result.outcome == "error":
+        return f"could not set the test up: {last}"
+    if message.startswith("AssertionError") or message.startswith("assert"):
+        return f"wrong result: {last}"
+    if result.outcome == "skipped":
+        return f"skipped: {last}"
+    return f"raised {last}"
+
+
+def feedback_text(exercises: list[str], grade: Grade) -> str:
+    lines = [f"# Feedback for {grade.handle}", ""]
+    lines.append(f"Commit graded: {grade.commit or 'none'}")
+    lines.append(f"Tests passed: {grade.passed} of {grade.total}")
+    if grade.problem:
+        lines += ["", f"**The run had a problem:** {grade.problem}."]
+    for exercise in exercises:
+        mine = [r for r in grade.results if r.exercise == exercise]
+        done = sum(r.passed for r in mine)
+        verdict = "done" if mine and done == len(mine) else "not yet"
+        lines += ["", f"## {exercise}: {verdict} ({done} of {len(mine)} tests pass)", ""]
+        for result in mine:
+            if result.passed:
+                continue
+            name = result.nodeid.split("::")[-1]
+            case = name[name.index("[") :] if "[" in name else ""
+            what = f"{result.doc} {case}".strip() if result.doc else name
+            lines.append(f"- {what}")
+            lines.append(f"  {reason(result)}")
+    if grade.problem and grade.output_tail.strip():
+        tail = grade.output_tail.strip().splitlines()[-15:]
+        lines += ["", "The last lines the run printed:", "", "```", *tail, "```"]
+    return "\n".join(lines) + "\n"
+
+
+def write_feedback(folder: Path, exercises: list[str], grades: list[Grade]) -> Path:
+    target = folder / FEEDBACK_DIR
+    target.mkdir(exist_ok=True)
+    for grade in grades:
+        write_atomically(target / f"{grade.handle}.md", feedback_text(exercises, grade))
+    return target
