@@ -28,3 +28,4 @@ class UpdateOptions(Options):
     to: str | None = None
     conflict: Literal["inline", "rej"] = "inline"
     pretend: bool = False
+    defaults: bool = False

@@ -1,27 +1,42 @@
 """`mlpath update` and `mlpath status`: a project against its template's history.
 
-The update itself is Copier's 3-way update. mlpath picks and checks the target version, makes
-sure the built-in history is in place under this HOME (so it works offline and on another
-machine), refuses a dirty tree up front, and reports what changed and what conflicts remain.
-`--pretend` runs the same update on a throwaway clone beside the project.
+The update itself is Copier's 3-way update, run on a scratch clone of the project's repository
+(never on the user's files). mlpath picks and checks the target version, makes sure the built-in
+history is in place under this HOME (so it works offline and on another machine), refuses
+uncommitted changes in the project up front, keeps a file the template deletes or renames when
+the user changed it (a conflict to resolve, never a silent loss), and then lands the result in
+one step (landing.py): interrupted at any moment, the project is either at its previous HEAD
+with a clean tree, or fully updated. `--pretend` stops before landing.
 """
 
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import copier
 import git
-from copier.errors import CopierError
+from copier.errors import CopierError, InteractiveSessionError, UserMessageError
 from plumbum import ProcessExecutionError
 
-from . import answers, history, vcs
-from .errors import GenerationError, InvalidAnswerError, TemplateSourceError, VersionError
+from . import answers, history, landing, vcs
+from .errors import (
+    GenerationError,
+    InvalidAnswerError,
+    TemplateSourceError,
+    UserError,
+    VersionError,
+)
+from .landing import Change
 from .options import UpdateOptions
+
+KEPT_DELETED = "the template deletes it; kept because you changed it"
 
 
 @dataclass(frozen=True)
@@ -29,13 +44,29 @@ class UpdateResult:
     project: Path
     from_version: str
     to_version: str
-    changed: list[str]
-    conflicts: list[str]
-    pretend: bool
+    changes: list[Change] = field(default_factory=list)
+    new_answers: dict[str, Any] = field(default_factory=dict)
+    pretend: bool = False
+    recovered: bool = False
+    interrupted: bool = False
 
     @property
     def up_to_date(self) -> bool:
         return self.from_version == self.to_version
+
+    @property
+    def changed(self) -> list[str]:
+        return [change.path for change in self.changes]
+
+    @property
+    def conflicts(self) -> list[str]:
+        return [change.old_path or change.path for change in self.changes if change.conflict]
+
+    def counts(self) -> dict[str, int]:
+        counted: dict[str, int] = {}
+        for change in self.changes:
+            counted[change.letter] = counted.get(change.letter, 0) + 1
+        return counted
 
 
 @dataclass(frozen=True)
@@ -46,6 +77,7 @@ class Status:
     version: str
     newest: str
     answers: dict[str, Any]
+    repository: Path | None
 
 
 def project_status(project: Path) -> Status:
@@ -53,6 +85,7 @@ def project_status(project: Path) -> Status:
     source = str(recorded["_src_path"])
     if history.is_builtin(source):
         history.install_history(str(recorded.get("template")))
+    repository = vcs.worktree_root(vcs.open_repo(project)) if vcs.is_inside_repo(project) else None
     return Status(
         project,
         str(recorded.get("template", "?")),
@@ -60,11 +93,13 @@ def project_status(project: Path) -> Status:
         str(recorded["_commit"]),
         history.newest_version(source),
         answers.user_answers(recorded),
+        repository,
     )
 
 
 def update_project(opts: UpdateOptions) -> UpdateResult:
     project = opts.dest.absolute()
+    recovered = landing.recover(project)
     recorded = answers.read_answers(project)
     vcs.require_clean(project)
     source = str(recorded["_src_path"])
@@ -73,14 +108,111 @@ def update_project(opts: UpdateOptions) -> UpdateResult:
     current = str(recorded["_commit"])
     target = target_version(source, current, opts.to)
     if target == current:
-        return UpdateResult(project, current, target, [], [], opts.pretend)
-    if opts.pretend:
-        return pretend_update(project, current, target, opts)
-    run_copier_update(project, target, opts)
-    changed = vcs.changed_files(project)
+        return UpdateResult(project, current, target, recovered=recovered)
+    with scratch_clone(project, source) as scratch:
+        run_copier_update(scratch, target, opts)
+        changes = keep_changed_deletions(project, recorded, read_changes(scratch))
+        new_answers = {
+            key: value
+            for key, value in answers.user_answers(answers.read_answers(scratch)).items()
+            if key not in recorded
+        }
+        if opts.pretend:
+            return UpdateResult(
+                project, current, target, changes, new_answers, pretend=True, recovered=recovered
+            )
+        landed = landing.land(project, scratch, changes)
     return UpdateResult(
-        project, current, target, changed, vcs.conflicted_files(project, changed), pretend=False
+        project,
+        current,
+        target,
+        changes,
+        new_answers,
+        recovered=recovered,
+        interrupted=bool(landed.interrupted_by),
     )
+
+
+def read_changes(scratch: Path) -> list[Change]:
+    try:
+        return landing.read_changes(scratch)
+    except git.GitCommandError as err:
+        raise GenerationError(f"reading the update's changes failed: {err.stderr.strip()}") from err
+
+
+@contextmanager
+def scratch_clone(project: Path, source: str) -> Iterator[Path]:
+    """The project inside a throwaway clone of its repository (objects shared, not copied)."""
+    repo = vcs.open_repo(project)
+    root = vcs.worktree_root(repo)
+    prefix = vcs.project_prefix(repo, project)
+    # A relative template path resolves against the project folder; only a clone that sits
+    # beside the repository (and the project at its root) resolves it the same way.
+    beside = is_relative_path(source) and not prefix
+    try:
+        scratch = Path(
+            tempfile.mkdtemp(prefix=".mlpath-update-", dir=root.parent if beside else None)
+        )
+    except OSError as err:
+        raise UserError(
+            f"{err.filename}: cannot create the update's scratch folder ({err.strerror})"
+        ) from None
+    try:
+        clone = scratch / root.name
+        git.Git().clone("--quiet", "--shared", "--no-checkout", str(root), str(clone))
+        git.Repo(clone).git.checkout("--quiet", "--detach", repo.head.commit.hexsha)
+        yield clone / prefix if prefix else clone
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def is_relative_path(source: str) -> bool:
+    return not (
+        "://" in source
+        or source.startswith(("~", "/", "git@", "gh:", "gl:", "git+"))
+        or Path(source).is_absolute()
+    )
+
+
+def keep_changed_deletions(
+    project: Path, recorded: dict[str, Any], changes: list[Change]
+) -> list[Change]:
+    """A file the template deletes or renames away stays where the user changed it."""
+    gone = [c for c in changes if c.status == "D" or (c.status == "R" and c.old_path)]
+    if not gone:
+        return changes
+    with tempfile.TemporaryDirectory(prefix="mlpath-pristine-") as tmp:
+        pristine = Path(tmp) / "project"
+        render_version(str(recorded["_src_path"]), str(recorded["_commit"]), recorded, pristine)
+        kept = []
+        for change in changes:
+            name = change.old_path or change.path
+            if change not in gone or same_bytes(pristine / name, project / name):
+                kept.append(change)
+                continue
+            note = KEPT_DELETED if change.status == "D" else f"{KEPT_DELETED}; see {change.path}"
+            kept.append(Change(change.status, change.path, change.old_path, True, note, kept=True))
+    return kept
+
+
+def same_bytes(a: Path, b: Path) -> bool:
+    return a.is_file() and b.is_file() and a.read_bytes() == b.read_bytes()
+
+
+def render_version(source: str, version: str, recorded: dict[str, Any], dest: Path) -> None:
+    """The project as the template rendered it at `version`, from the recorded answers."""
+    try:
+        copier.run_copy(
+            source,
+            dest,
+            data=answers.user_answers(recorded),
+            vcs_ref=version,
+            defaults=True,
+            quiet=True,
+            unsafe=False,
+        )
+    except (CopierError, ProcessExecutionError, OSError, ValueError) as err:
+        raise GenerationError(f"rendering {version} to compare deletions failed: {err}") from err
 
 
 def target_version(source: str, current: str, wanted: str | None) -> str:
@@ -109,33 +241,23 @@ def target_version(source: str, current: str, wanted: str | None) -> str:
     return target
 
 
-def pretend_update(project: Path, current: str, target: str, opts: UpdateOptions) -> UpdateResult:
-    # A sibling folder, so a relative _src_path resolves exactly as it does for the project.
-    scratch = Path(tempfile.mkdtemp(prefix=".mlpath-pretend-", dir=project.parent))
-    try:
-        clone = scratch / project.name
-        git.Repo.clone_from(str(project), str(clone))
-        run_copier_update(clone, target, opts)
-        changed = vcs.changed_files(clone)
-        return UpdateResult(
-            project, current, target, changed, vcs.conflicted_files(clone, changed), pretend=True
-        )
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
 def run_copier_update(project: Path, target: str, opts: UpdateOptions) -> None:
+    """Copier's update, asking new questions on a terminal unless told to take the defaults."""
     try:
         copier.run_update(
             project,
             vcs_ref=target,
-            defaults=True,
+            defaults=opts.defaults or not sys.stdin.isatty(),
             overwrite=True,
             skip_answered=True,
             conflict=opts.conflict,
             quiet=True,
             unsafe=False,
         )
+    except InteractiveSessionError:
+        raise UserError("no terminal to ask the new questions on; pass --defaults") from None
+    except UserMessageError as err:
+        raise GenerationError(f"{project}: copier update refused: {err}") from None
     except ValueError as err:
         raise InvalidAnswerError(f"{project}: {err}") from None
     except ProcessExecutionError as err:

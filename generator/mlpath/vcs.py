@@ -1,4 +1,9 @@
-"""Git operations on generated projects, through GitPython."""
+"""Git operations on generated projects, through GitPython.
+
+A project is usually its own repository, but it may also be a folder inside a larger one (a
+monorepo, an instructor's class folder): every function here takes the project folder and works
+on the repository that contains it, limited to that folder, with paths relative to it.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +17,13 @@ FALLBACK_IDENTITY = ("mlpath", "mlpath@localhost")
 
 
 def open_repo(project: Path) -> git.Repo:
+    """The repository that contains `project` (the project itself or a parent folder)."""
     try:
-        return git.Repo(project)
+        return git.Repo(project, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise NotAProjectError(
-            f"{project}: not a git repository; `mlpath update` needs the project under git "
-            "(git init && git add -A && git commit -m 'Start')"
+            f"{project}: not a git repository (nor inside one); `mlpath update` needs the project "
+            "under git (git init && git add -A && git commit -m 'Start')"
         ) from None
 
 
@@ -25,6 +31,26 @@ def is_inside_repo(path: Path) -> bool:
     try:
         git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return False
+    return True
+
+
+def worktree_root(repo: git.Repo) -> Path:
+    if repo.working_tree_dir is None:
+        raise NotAProjectError(f"{repo.git_dir}: a bare repository has no project files")
+    return Path(repo.working_tree_dir).resolve()
+
+
+def project_prefix(repo: git.Repo, project: Path) -> str:
+    """The project's folder relative to the repository root ('' when it is the root)."""
+    relative = project.resolve().relative_to(worktree_root(repo)).as_posix()
+    return "" if relative == "." else relative
+
+
+def has_commits(repo: git.Repo) -> bool:
+    try:
+        repo.head.commit  # noqa: B018 - raises ValueError on an unborn branch
+    except ValueError:
         return False
     return True
 
@@ -58,6 +84,9 @@ def identity(repo: git.Repo, fallback: tuple[str, str]) -> tuple[str, str]:
 
 
 def require_clean(project: Path) -> None:
+    repo = open_repo(project)
+    if not has_commits(repo):
+        raise NotAProjectError(f"{project}: the repository has no commit yet; commit the project")
     dirty = changed_files(project)
     if dirty:
         shown = ", ".join(dirty[:10]) + (f" and {len(dirty) - 10} more" if len(dirty) > 10 else "")
@@ -67,10 +96,17 @@ def require_clean(project: Path) -> None:
 
 
 def changed_files(project: Path) -> list[str]:
-    """Files that differ from HEAD, including new untracked ones."""
+    """Files under `project` that differ from HEAD, new untracked ones included."""
     repo = open_repo(project)
-    out = repo.git.status("--porcelain", "--untracked-files=all")
-    return sorted(line[3:].split(" -> ")[-1].strip('"') for line in out.splitlines())
+    out = repo.git.status(
+        "--porcelain", "--untracked-files=all", "--no-renames", "--", str(project.resolve())
+    )
+    prefix = project_prefix(repo, project)
+    names = []
+    for line in out.splitlines():
+        name = line[3:].strip('"')
+        names.append(name.removeprefix(f"{prefix}/") if prefix else name)
+    return sorted(names)
 
 
 def conflicted_files(project: Path, changed: list[str]) -> list[str]:

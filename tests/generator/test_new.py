@@ -38,7 +38,7 @@ def test_new_renders_commits_and_prints_next_steps(installation: Path) -> None:
     assert "Served by version two." in (project / "README.md").read_text()
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["_commit"] == "v0.2.0"
-    assert answers["_src_path"] == "~/.local/share/mlpath/templates/rag-eval.bundle"
+    assert answers["_src_path"] == "~/.local/share/mlpath/override-templates/rag-eval.bundle"
     assert git(project, "status", "--porcelain") == ""
     assert len(git(project, "log", "--oneline").splitlines()) == 1
     assert "cd " in result.output and "make setup" in result.output

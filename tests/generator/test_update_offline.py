@@ -75,7 +75,7 @@ def test_update_brings_new_version_and_keeps_user_changes(old_project: Path) -> 
     assert "<<<<<<< " in app_py and "WORKERS = 2" in app_py and "WORKERS = 4" in app_py
     answers = yaml.safe_load((old_project / ".copier-answers.yml").read_text())
     assert answers["_commit"] == "v0.2.0"
-    assert answers["_src_path"] == "~/.local/share/mlpath/templates/rag-eval.bundle"
+    assert answers["_src_path"] == "~/.local/share/mlpath/override-templates/rag-eval.bundle"
 
 
 def test_update_with_rej_files(old_project: Path) -> None:
