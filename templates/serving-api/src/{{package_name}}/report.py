@@ -1,7 +1,10 @@
-"""`make report`: reports/RESULTS.md and its plots, from bench.json and the model's metadata."""
+"""`make report`: reports/RESULTS.md and its plots from what has run so far (the model's
+metadata from `make train`, reports/bench.json from `make bench`), and the results section of
+README.md. A missing input is not an error: its section says which command fills it."""
 
 from __future__ import annotations
 
+import re
 import statistics
 from pathlib import Path
 from typing import Any
@@ -93,16 +96,27 @@ def _targets(bench: dict[str, Any]) -> list[tuple[str, str, bool]]:
     ]
 
 
-def render_markdown(bench: dict[str, Any], metadata: dict[str, Any]) -> str:
-    metrics = metadata["metrics"]
+# README.md's results section lies between these markers; `make report` rewrites it.
+README_BEGIN = "<!-- results:begin -->"
+README_END = "<!-- results:end -->"
+
+
+def measured_where(bench: dict[str, Any]) -> str:
+    """Where and when a benchmark ran, as bench.json recorded it."""
     machine = bench["machine"]
-    overhead = bench["monitoring_overhead"]
-    lines = [
-        "# Results",
-        "",
-        "Written by `make report` from `reports/bench.json` (`make bench`) and the artifact's",
-        "metadata (`make train`). Rerun both to refresh; every number below comes from them.",
-        "",
+    when = bench.get("measured_at", "an unrecorded date")
+    cpu = machine.get("cpu_model") or "CPU model not recorded"
+    return (
+        f"measured by `make bench` on {when} on {machine['cpus']} CPUs ({cpu};"
+        f" {machine.get('platform', 'platform not recorded')}; Python {machine['python']})"
+    )
+
+
+def render_model_section(metadata: dict[str, Any] | None) -> list[str]:
+    if metadata is None:
+        return ["## Model", "", "No model artifact yet: `make train` writes one.", ""]
+    metrics = metadata["metrics"]
+    return [
         f"## Model `{metadata['version']}`",
         "",
         f"{metadata['model_type']} on {metadata['training']['train_rows']} synthetic applications,"
@@ -115,10 +129,25 @@ def render_markdown(bench: dict[str, Any], metadata: dict[str, Any]) -> str:
         "",
         "`log_loss_base_rate` is the log loss of always predicting the training default rate.",
         "",
+    ]
+
+
+def render_serving_section(bench: dict[str, Any] | None) -> list[str]:
+    if bench is None:
+        return [
+            "## Serving",
+            "",
+            "Not measured yet: `make bench` load-tests the server and writes reports/bench.json"
+            " (a few minutes), then `make report` fills this section.",
+            "",
+        ]
+    machine = bench["machine"]
+    overhead = bench["monitoring_overhead"]
+    lines = [
         "## Serving",
         "",
-        f"{machine['cpus']} CPUs, Python {machine['python']}; server pinned to one core and the",
-        f"load generator to the other: {machine['pinned']}. One application per request, closed",
+        f"Figures {measured_where(bench)}. Server pinned to one core and the load generator to",
+        f"the other: {machine['pinned']}. One application per request, closed",
         f"loop; each row is the median of {bench['config'].get('rounds', 1)} interleaved rounds of"
         f" {bench['config']['seconds']} s (after a warm-up each); errors are summed over rounds.",
         "",
@@ -159,13 +188,78 @@ def render_markdown(bench: dict[str, Any], metadata: dict[str, Any]) -> str:
         *(f"| {name} | {value} | {'yes' if ok else 'no'} |" for name, value, ok in _targets(bench)),
         "",
     ]
+    return lines
+
+
+def render_markdown(bench: dict[str, Any] | None, metadata: dict[str, Any] | None) -> str:
+    lines = [
+        "# Results",
+        "",
+        "Written by `make report` from the artifact's metadata (`make train`) and",
+        "`reports/bench.json` (`make bench`). Rerun them to refresh; every number below comes from",
+        "them.",
+        "",
+        *render_model_section(metadata),
+        *render_serving_section(bench),
+    ]
     return "\n".join(lines)
 
 
-def write_report(bench: dict[str, Any], metadata: dict[str, Any], output_dir: Path) -> Path:
+def _default_runs(bench: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in bench["runs"] if r["monitoring"] and not r["batching"]]
+
+
+def render_readme_results(bench: dict[str, Any] | None) -> str:
+    """The README's results section: a summary of bench.json, saying where and when it ran."""
+    if bench is None:
+        return (
+            "Not measured on this machine yet: `make bench report` load-tests the server (a few"
+            " minutes) and writes the figures here and in [reports/RESULTS.md](reports/RESULTS.md)."
+        )
+    overhead = bench["monitoring_overhead"]
+    lines = [
+        f"Figures {measured_where(bench)}; one application per request, the server pinned to one"
+        " core. `make bench report` measures again and rewrites this section.",
+        "",
+        "| config | clients | req/s | p50 ms | p99 ms | errors |",
+        "|---|---|---|---|---|---|",
+        *(
+            f"| default (monitoring on, batching off) | {r['concurrency']} | {r['rps']:.0f} |"
+            f" {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} |"
+            for r in _default_runs(bench)
+        ),
+        "",
+        f"Monitoring at {overhead['concurrency']} clients: throughput ratio on/off"
+        f" {overhead['median_ratio']:.3f}, server CPU per request off/on"
+        f" {overhead['median_cpu_ratio']:.3f} (medians of {len(overhead['ratios'])} alternating"
+        " pairs). Every configuration, with plots: [reports/RESULTS.md](reports/RESULTS.md).",
+        "",
+        "![throughput and latency](reports/throughput_latency.png)",
+    ]
+    return "\n".join(lines)
+
+
+def update_readme(readme: Path, section: str) -> bool:
+    """Replace the text between the results markers; False (file untouched) if they are gone."""
+    if not readme.is_file():
+        return False
+    text = readme.read_text()
+    pattern = re.compile(re.escape(README_BEGIN) + r".*?" + re.escape(README_END), re.DOTALL)
+    if not pattern.search(text):
+        return False
+    replacement = f"{README_BEGIN}\n{section}\n{README_END}"
+    readme.write_text(pattern.sub(lambda _: replacement, text, count=1))
+    return True
+
+
+def write_report(
+    bench: dict[str, Any] | None, metadata: dict[str, Any] | None, output_dir: Path
+) -> Path:
+    """RESULTS.md from what exists; plots only from a benchmark (older plots stay as they are)."""
     output_dir.mkdir(parents=True, exist_ok=True)
-    plot_throughput_and_latency(bench["runs"], output_dir / "throughput_latency.png")
-    plot_monitoring_pairs(bench["monitoring_overhead"], output_dir / "monitoring_overhead.png")
+    if bench is not None:
+        plot_throughput_and_latency(bench["runs"], output_dir / "throughput_latency.png")
+        plot_monitoring_pairs(bench["monitoring_overhead"], output_dir / "monitoring_overhead.png")
     path = output_dir / "RESULTS.md"
     path.write_text(render_markdown(bench, metadata))
     return path

@@ -18,6 +18,7 @@ import os
 import platform
 import statistics
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -186,6 +187,16 @@ def _format_row(row: dict[str, Any]) -> str:
     )
 
 
+def cpu_model() -> str | None:
+    """The processor's marketing name (Linux), else whatever the platform reports."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or None
+
+
 def run_benchmark(config: BenchConfig, output: Path) -> dict[str, Any]:
     pinned = _pin_self()
     bodies = request_bodies(config.rows_per_request, config.seed)
@@ -197,8 +208,10 @@ def run_benchmark(config: BenchConfig, output: Path) -> dict[str, Any]:
         f"from server CPU per request: {overhead['median_cpu_ratio']:.3f}"
     )
     result = {
+        "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": {
             "cpus": os.cpu_count(),
+            "cpu_model": cpu_model(),
             "pinned": pinned,
             "python": platform.python_version(),
             "platform": platform.platform(),
