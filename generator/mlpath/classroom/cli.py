@@ -11,7 +11,7 @@ import typer
 
 from .. import answers
 from ..errors import MlpathError
-from . import gradebook, grading, handout, manifest, status, tables
+from . import batch_update, gradebook, grading, handout, manifest, status, tables
 
 classroom_app = typer.Typer(
     help="Hand out a repository per student, grade them, keep them updated all term.",
@@ -144,3 +144,31 @@ def grade(
     typer.echo(
         f"{complete} of {len(grades)} students pass every exercise; wrote {book} and {feedback}/"
     )
+
+
+@classroom_app.command("update")
+@reports_errors
+def update(
+    folder: Annotated[Path, typer.Argument(help="The class folder.")],
+    to: Annotated[str | None, typer.Option(help="Template version (default: the newest).")] = None,
+    remote: Annotated[
+        bool,
+        typer.Option(
+            "--remote", help="Fetch each student's work first; push the update to a branch."
+        ),
+    ] = False,
+    jobs: Annotated[
+        int | None, typer.Option(help="Worker processes (default: one per CPU).")
+    ] = None,
+) -> None:
+    """Update every student repository to a newer template version, keeping their work."""
+    opts = batch_update.BatchOptions(folder=folder, to=to, remote=remote, jobs=jobs)
+    _room, rows = batch_update.update_classroom(opts)
+    text, path = batch_update.write_table(folder, rows)
+    typer.echo(text)
+    counts = {kind: sum(r.result == kind for r in rows) for kind in batch_update.RESULTS}
+    typer.echo(", ".join(f"{n} {kind}" for kind, n in counts.items()) + f"; table in {path}")
+    if counts[batch_update.FAILED]:
+        raise typer.Exit(1)
+    if counts[batch_update.CONFLICTS]:
+        raise typer.Exit(3)
