@@ -344,11 +344,15 @@ def assemble(spec: RunSpec, records: list[dict[str, str]], out: RunOutput, tampe
         )
     elif out.output_bytes > MAX_OUTPUT_BYTES:
         problem = f"stopped: printed more than {MAX_OUTPUT_BYTES // (1024 * 1024)} MB of output"
-    elif out.returncode not in (0, 1):
-        collect = [r for r in records if r.get("when") == "collect"]
-        problem = f"the test process ended early (exit code {out.returncode})" + (
-            f": {first_line(collect[0]['message'])}" if collect else ""
-        )
+    else:
+        missing = sum(found.get(n) is None or found[n].outcome == "not run" for n in expected)
+        if out.returncode not in (0, 1) or missing:
+            collect = [r for r in records if r.get("when") == "collect"]
+            problem = f"the test process ended early (exit code {out.returncode})" + (
+                f": {first_line(collect[0]['message'])}" if collect else ""
+            )
+            if missing:
+                problem += f"; {missing} of {len(expected)} tests did not run"
     if tampered:
         problem = "the grading tests were changed or deleted during the run; no test counts"
         found = {}
