@@ -51,7 +51,10 @@ def check_value(name: str, raw: Any, question: Mapping[str, Any]) -> None:
             raise InvalidAnswerError(f"--data {name}={raw}: expected a number ({kind})") from None
 
 
-def check_data(data: Mapping[str, Any], questions: Mapping[str, Any]) -> None:
+def check_data(
+    data: Mapping[str, Any], questions: Mapping[str, Any], recorded: Mapping[str, Any]
+) -> None:
+    """Every --data key is a question this template asked (so Copier recorded it)."""
     unknown = sorted(set(data) - set(questions))
     if unknown:
         raise InvalidAnswerError(
@@ -59,6 +62,14 @@ def check_data(data: Mapping[str, Any], questions: Mapping[str, Any]) -> None:
         )
     for name, value in data.items():
         check_value(name, value, questions[name] or {})
+    asked = [name for name in questions if name in recorded]
+    for name, value in data.items():
+        default = (questions[name] or {}).get("default")
+        if name not in recorded and str(value).strip().lower() != str(default).lower():
+            raise InvalidAnswerError(
+                f"--data {name}: template {recorded.get('template')} does not ask it; "
+                f"its questions are: {', '.join(asked)}"
+            )
 
 
 def read_answers(project: Path) -> dict[str, Any]:
@@ -68,7 +79,14 @@ def read_answers(project: Path) -> dict[str, Any]:
             f"{project}: not an mlpath/Copier project (no {ANSWERS_FILE}); "
             "run this inside a generated project or pass its path"
         )
-    answers = yaml.safe_load(path.read_text()) or {}
+    try:
+        answers = yaml.safe_load(path.read_text()) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        where = getattr(err, "problem_mark", None)
+        at = f" (line {where.line + 1})" if where is not None else ""
+        raise NotAProjectError(f"{path}: not valid YAML{at}; restore it from git") from None
+    if not isinstance(answers, dict):
+        raise NotAProjectError(f"{path}: expected a mapping of answers; restore it from git")
     if "_src_path" not in answers or "_commit" not in answers:
         raise NotAProjectError(f"{path}: has no _src_path/_commit; it cannot be updated")
     return dict(answers)

@@ -14,7 +14,7 @@ from typing import Annotated, Literal, ParamSpec, TypeVar
 import typer
 from pydantic import ValidationError
 
-from . import __version__, answers, catalog, history
+from . import __version__, answers, catalog, history, prerequisites
 from .classroom.cli import classroom_app
 from .errors import MlpathError, UpdateConflictsError
 from .generate import new_project
@@ -32,20 +32,32 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+# What an interrupt leaves, per command: each one writes nothing until its last step.
+INTERRUPTED = {
+    "new": "interrupted; nothing was written (no project folder was made)",
+    "update": "interrupted; the project was not changed",
+}
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    typer.secho(f"mlpath: {message}", err=True, fg="red")
+    return typer.Exit(code)
+
+
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     @wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
         except MlpathError as err:
-            typer.secho(f"mlpath: {err}", err=True, fg="red")
-            raise typer.Exit(err.exit_code) from None
+            raise fail(str(err), err.exit_code) from None
         except ValidationError as err:
-            typer.secho(f"mlpath: {err.errors()[0]['msg']}", err=True, fg="red")
-            raise typer.Exit(2) from None
+            raise fail(err.errors()[0]["msg"], 2) from None
+        except OSError as err:  # a folder that is not writable, a name too long, a full disk
+            where = f"{err.filename}: " if err.filename else ""
+            raise fail(f"{where}{err.strerror or err}", 1) from None
         except KeyboardInterrupt:
-            typer.secho("mlpath: interrupted; nothing was written", err=True, fg="red")
-            raise typer.Exit(130) from None
+            raise fail(INTERRUPTED.get(command.__name__, "interrupted"), 130) from None
 
     return wrapper
 
@@ -106,8 +118,13 @@ def new(
         bool, typer.Option("--git/--no-git", help="git init and a first commit.")
     ] = True,
     force: Annotated[bool, typer.Option("--force", help="Render into a non-empty DEST.")] = False,
+    lock: Annotated[
+        bool, typer.Option("--lock/--no-lock", help="Write uv.lock into the first commit.")
+    ] = True,
 ) -> None:
     """Generate a new project from a template."""
+    for line in prerequisites.missing_tool_lines():
+        typer.secho(f"mlpath: {line}", err=True, fg="yellow")
     opts = NewOptions(
         template=template,
         dest=dest,
@@ -117,8 +134,16 @@ def new(
         vcs_ref=vcs_ref,
         git=git,
         force=force,
+        lock=lock,
     )
     made = new_project(opts)
+    if made.lock_note:
+        typer.secho(
+            f"mlpath: uv.lock was not written ({made.lock_note}); `make setup` writes it: "
+            "commit it before the first push",
+            err=True,
+            fg="yellow",
+        )
     typer.echo(
         f"Generated {made.template} {made.version} in {made.path}"
         + (" (git: first commit made)" if made.commit else "")

@@ -152,9 +152,9 @@ def remote_refs(source: str | Path) -> dict[str, str]:
     try:
         out = str(git.Git().ls_remote(str(source)))
     except git.GitCommandError as err:
-        raise TemplateSourceError(
-            f"{source}: not a readable git repository ({err.stderr.strip() or err})"
-        ) from err
+        lines = [line.strip() for line in str(err.stderr).splitlines() if line.strip()]
+        reason = lines[-1].removeprefix("stderr: ").strip("'") if lines else str(err)
+        raise TemplateSourceError(f"{source}: not a readable git repository ({reason})") from None
     return ref_lines(out, "\t")
 
 

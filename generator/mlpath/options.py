@@ -21,6 +21,7 @@ class NewOptions(Options):
     vcs_ref: str | None = None
     git: bool = True
     force: bool = False
+    lock: bool = False  # `uv lock` into the first commit (the CLI's default is on)
 
 
 class UpdateOptions(Options):

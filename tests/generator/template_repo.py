@@ -1,7 +1,8 @@
 """A small mlpath-shaped template repository with two releases, built in a temp folder.
 
 v0.1.0 and v0.2.0 differ the ways an update must handle: a changed line, a changed line the user
-also edits, a renamed file, a new file, and a file the user will delete.
+also edits, a renamed file, a new file, a file the template deletes, a file the user will delete,
+and a new question.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ project_name:
 with_docs:
   type: bool
   default: true
+api_port:
+  type: int
+  default: 8000
+  when: "{{ template == 'serving-api' }}"
 """
 
 V1 = {
@@ -31,6 +36,7 @@ V1 = {
     "app.py": "PORT = 8000\nWORKERS = 1\n" + "# -\n" * 8 + 'LOG_LEVEL = "info"\n',
     "old_name.txt": "a file the next release renames\n",
     "deleted_by_user.txt": "the user removes this file\n",
+    "removed_in_v2.txt": "a file the next release deletes\n",
 }
 V2 = {
     "README.md.jinja": "# {{ project_name }}\n\nServed by version two.\n",
@@ -39,12 +45,18 @@ V2 = {
     "deleted_by_user.txt": "the user removes this file\n",
     "added_in_v2.txt": "new in v0.2.0\n",
 }
+V2_QUESTIONS = """\
+log_format:
+  type: str
+  help: Log format
+  default: json
+"""
 ANSWERS = "{{ _copier_answers|to_nice_yaml -}}\n"
 TEMPLATES = ("serving-api", "feature-pipeline", "lora-finetune", "rag-eval")
 
 
-def write_release(root: Path, files: dict[str, str], tag: str) -> None:
-    (root / "copier.yml").write_text(COPIER_YML)
+def write_release(root: Path, files: dict[str, str], tag: str, questions: str = "") -> None:
+    (root / "copier.yml").write_text(COPIER_YML + questions)
     for template in TEMPLATES:
         template_dir = root / "templates" / template
         if template_dir.exists():
@@ -70,5 +82,5 @@ def make_template_repo(root: Path) -> Path:
 def newer_installation(older: Path, root: Path) -> Path:
     """A later installation: the older history plus v0.2.0, in its own repository."""
     git(older.parent, "clone", "-q", str(older), str(root))
-    write_release(root, V2, "v0.2.0")
+    write_release(root, V2, "v0.2.0", V2_QUESTIONS)
     return root

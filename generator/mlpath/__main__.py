@@ -1,0 +1,20 @@
+"""The `mlpath` console script. Importing the CLI (Copier, typer, pydantic) takes a moment; an
+interrupt during it gets the same one line as an interrupt anywhere else."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    try:
+        from .cli import app
+
+        app()
+    except KeyboardInterrupt:
+        print("mlpath: interrupted; nothing was written", file=sys.stderr)
+        raise SystemExit(130) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""Every bad input and OS error gets one line naming it, the right exit code, and no traceback.
+
+One row per case: (id, the setup it needs, the arguments, the exit code, words the line starts
+with or contains). A new case is one more row.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mlpath.cli import app
+from tests.conftest import git
+
+runner = CliRunner()
+
+
+def nothing(tmp: Path) -> None:
+    pass
+
+
+def a_file_named_blocker(tmp: Path) -> None:
+    Path("blocker").write_text("a file, not a folder\n")
+
+
+def a_project(tmp: Path, *, git_init: bool = True) -> None:
+    args = ["new", "rag-eval", "p", "--defaults", "--vcs-ref", "v0.1.0"]
+    result = runner.invoke(app, args if git_init else [*args, "--no-git"])
+    assert result.exit_code == 0, result.output
+
+
+def a_project_without_git(tmp: Path) -> None:
+    a_project(tmp, git_init=False)
+
+
+def a_project_with_corrupt_answers(tmp: Path) -> None:
+    a_project(tmp)
+    Path("p/.copier-answers.yml").write_text("_commit: v0.1.0\n_src_path: [unclosed\n")
+
+
+def a_dirty_project(tmp: Path) -> None:
+    a_project(tmp)
+    Path("p/app.py").write_text("changed\n")
+
+
+def a_plain_folder(tmp: Path) -> None:
+    Path("plain").mkdir()
+
+
+def a_bare_clone(tmp: Path) -> None:
+    git(Path(), "clone", "-q", "--bare", os.environ["MLPATH_TEMPLATE_REPO"], "fork.git")
+
+
+Setup = Callable[[Path], None]
+CATALOGUE: list[tuple[str, Setup, list[str], int, str]] = [
+    ("unknown template", nothing, ["new", "rag", "x", "--defaults"], 2, "unknown template 'rag'"),
+    (
+        "bad project name",
+        nothing,
+        ["new", "rag-eval", "x", "--defaults", "-d", "project_name=Bad Name"],
+        2,
+        "question 'project_name'",
+    ),
+    ("300-char name", nothing, ["new", "rag-eval", "x" * 300, "--defaults"], 1, "x" * 40),
+    (
+        "other template's question",
+        nothing,
+        ["new", "rag-eval", "x", "--defaults", "-d", "api_port=9000"],
+        2,
+        "--data api_port: template rag-eval does not ask it",
+    ),
+    (
+        "no such question",
+        nothing,
+        ["new", "rag-eval", "x", "--defaults", "-d", "colour=blue"],
+        2,
+        "--data colour: no such question",
+    ),
+    (
+        "DEST under a file",
+        a_file_named_blocker,
+        ["new", "rag-eval", "blocker/x", "--defaults"],
+        2,
+        "blocker: is a file",
+    ),
+    (
+        "DEST not writable",
+        nothing,
+        ["new", "rag-eval", "/sys/mlpath-test/x", "--defaults"],
+        1,
+        "/sys",
+    ),
+    ("DEST exists", a_plain_folder, ["new", "rag-eval", ".", "--defaults"], 2, "not empty"),
+    (
+        "unknown version",
+        nothing,
+        ["new", "rag-eval", "x", "--defaults", "--vcs-ref", "v9.9.9"],
+        2,
+        "--vcs-ref v9.9.9: no such template version",
+    ),
+    (
+        "source missing",
+        nothing,
+        ["new", "rag-eval", "x", "--defaults", "--source", "./nope"],
+        2,
+        "--source ./nope: no such path",
+    ),
+    (
+        "source not a template",
+        a_plain_folder,
+        ["new", "rag-eval", "x", "--defaults", "--source", "plain"],
+        2,
+        "--source plain: not a Copier template",
+    ),
+    (
+        "source unreachable",
+        nothing,
+        ["new", "rag-eval", "x", "--defaults", "--source", "https://127.0.0.1:9/fork.git"],
+        2,
+        "--source https://127.0.0.1:9/fork.git",
+    ),
+    (
+        "file URL to nothing",
+        nothing,
+        ["new", "rag-eval", "x", "--defaults", "--source", "file:///nonexistent/fork"],
+        2,
+        "--source",
+    ),
+    (
+        "fork's unknown ref",
+        a_bare_clone,
+        ["new", "rag-eval", "x", "--defaults", "--source", "fork.git", "--vcs-ref", "v9.9.9"],
+        2,
+        "--vcs-ref v9.9.9: no such tag or branch",
+    ),
+    ("update outside a project", nothing, ["update", "."], 2, "not an mlpath/Copier project"),
+    ("corrupt answers", a_project_with_corrupt_answers, ["update", "p"], 2, "not valid YAML"),
+    (
+        "corrupt answers, status",
+        a_project_with_corrupt_answers,
+        ["status", "p"],
+        2,
+        "not valid YAML",
+    ),
+    ("update not under git", a_project_without_git, ["update", "p"], 2, "not a git repository"),
+    ("update dirty", a_dirty_project, ["update", "p"], 2, "uncommitted changes in app.py"),
+    ("update to unknown", a_project, ["update", "p", "--to", "0.9"], 2, "--to 0.9: no such"),
+    ("update to older", a_project, ["update", "p", "--to", "v0.0.1"], 2, "--to v0.0.1"),
+]
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "code", "words"),
+    [pytest.param(*row[1:], id=row[0]) for row in CATALOGUE],
+)
+def test_error_catalogue(
+    installation: Path, tmp_path: Path, setup: Setup, args: list[str], code: int, words: str
+) -> None:
+    setup(tmp_path)
+    before = sorted(p.name for p in Path().iterdir())
+
+    result = runner.invoke(app, args)
+
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    message = result.output.strip().splitlines()
+    assert len(message) == 1, result.output
+    assert message[0].startswith("mlpath: ") and words in message[0], message[0]
+    if args[0] == "new":  # a refused `new` leaves nothing behind
+        assert sorted(p.name for p in Path().iterdir()) == before
+
+
+def test_home_not_writable(installation: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", "/sys/no-home-here")
+    result = runner.invoke(app, ["list"])
+    assert result.exit_code != 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "cannot write the template history" in lines[0], result.output
