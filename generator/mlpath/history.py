@@ -147,10 +147,22 @@ def source_refs(source: Path) -> dict[str, str]:
     return refs
 
 
+SHORTHANDS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
+
+
+def git_url(source: str) -> str:
+    """What `git` itself understands for a Copier source string (gh:/gl:, git+...)."""
+    for alias, base in SHORTHANDS.items():
+        if source.startswith(alias):
+            path = source.removeprefix(alias).lstrip("/")
+            return base + (path if path.endswith(".git") else f"{path}.git")
+    return str(Path(source).expanduser()) if source.startswith("~") else source.removeprefix("git+")
+
+
 def remote_refs(source: str | Path) -> dict[str, str]:
     """Every ref of a repository, bundle or URL, without cloning it."""
     try:
-        out = str(git.Git().ls_remote(str(source)))
+        out = str(git.Git().ls_remote(git_url(str(source))))
     except git.GitCommandError as err:
         lines = [line.strip() for line in str(err.stderr).splitlines() if line.strip()]
         reason = lines[-1].removeprefix("stderr: ").strip("'") if lines else str(err)

@@ -16,7 +16,6 @@ from . import history
 from .errors import TemplateSourceError, VersionError
 
 REMOTE_PREFIXES = ("https://", "http://", "ssh://", "git://", "git@", "git+", "gh:", "gl:")
-SHORTHANDS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
 COMMIT_ID = re.compile(r"^[0-9a-f]{7,40}$")
 
 
@@ -45,18 +44,9 @@ def is_bare_repository(path: Path) -> bool:
     return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
 
 
-def git_url(source: str) -> str:
-    """What `git` itself understands for a Copier source string."""
-    for alias, base in SHORTHANDS.items():
-        if source.startswith(alias):
-            path = source.removeprefix(alias).lstrip("/")
-            return base + (path if path.endswith(".git") else f"{path}.git")
-    return source.removeprefix("git+")
-
-
 def refs(source: str) -> dict[str, str]:
     try:
-        return history.remote_refs(git_url(source))
+        return history.remote_refs(source)
     except TemplateSourceError as err:
         raise TemplateSourceError(f"--source {err}") from None
 
@@ -65,7 +55,7 @@ def check_ref(source: str, ref: str) -> None:
     """--vcs-ref must name a tag or branch of the source (or look like a commit id)."""
     if COMMIT_ID.match(ref):
         return
-    listing = refs(str(Path(source).expanduser()) if source.startswith("~") else source)
+    listing = refs(source)
     names = {name.removeprefix("refs/tags/").removeprefix("refs/heads/") for name in listing}
     if ref not in names:
         tags = history.by_version(list(history.release_tags(listing)))
