@@ -73,7 +73,7 @@ def eval_command(
     for failure in failures:
         typer.echo(f"  {failure['query_id']}: {failure['text']}")
     for note in summary["notes"]:
-        typer.echo(f"note: {note}")
+        typer.echo(note if note.startswith("warning: ") else f"note: {note}", err=True)
     typer.echo(f"wrote {current.reports_dir / 'grid'}")
 
 
@@ -87,6 +87,8 @@ def index(
     overlap: Annotated[int, typer.Option(help="overlap between chunks")] = 0,
     unit: Annotated[str, typer.Option(help="chars or tokens (fixed only)")] = "chars",
     retriever: Annotated[str, typer.Option(help="bm25, dense or hybrid")] = "bm25",
+    k1: Annotated[float, typer.Option(help="BM25 k1 (bm25 and hybrid)")] = 1.2,
+    b: Annotated[float, typer.Option(help="BM25 b (bm25 and hybrid)")] = 0.75,
     corpus: Annotated[
         Path | None, typer.Option(help="your documents: a markdown/text folder or a .jsonl file")
     ] = None,
@@ -100,7 +102,9 @@ def index(
     chunker = ChunkerSpec.model_validate(
         {"strategy": strategy, "size": size, "overlap": overlap, "unit": unit}
     )
-    spec = RetrieverSpec.model_validate({"kind": retriever, "backend": current.vector_backend})
+    spec = RetrieverSpec.model_validate(
+        {"kind": retriever, "backend": current.vector_backend, "k1": k1, "b": b}
+    )
     system = build_index(current, chunker, spec, corpus)
     typer.echo(
         f"indexed {len(system.chunks)} chunks ({chunker.name}, {spec.name}) in {current.index_dir}"
@@ -139,14 +143,35 @@ def evaluate_run(
     run: Annotated[Path, typer.Option(help="TREC run file")],
     metric: Annotated[list[str] | None, typer.Option(help="NAME@K, repeatable")] = None,
     gain: Annotated[str, typer.Option(help="nDCG gain: linear or exponential")] = "linear",
+    complete: Annotated[
+        bool,
+        typer.Option(
+            "--complete",
+            "-c",
+            help="mean over every judged query, missing ones scoring 0 (trec_eval -c); "
+            "default: over the judged queries in the run (trec_eval's default)",
+        ),
+    ] = False,
+    per_query: Annotated[
+        bool, typer.Option("--per-query", "-q", help="also print every query's scores")
+    ] = False,
 ) -> None:
-    """Score a TREC run file against TREC qrels, with trec_eval's conventions."""
+    """Score a TREC run file against TREC qrels, as trec_eval does (JSON on stdout)."""
     from .jobs import evaluate_trec_files
 
     if gain not in ("linear", "exponential"):
         raise InputError(f"--gain {gain!r}: expected 'linear' or 'exponential'")
     metrics = metric or ["ndcg@10", "mrr@10", "recall@100", "map@100", "precision@10"]
-    result = evaluate_trec_files(qrels, run, metrics, exponential_gain=gain == "exponential")
+    result = evaluate_trec_files(
+        qrels,
+        run,
+        metrics,
+        exponential_gain=gain == "exponential",
+        complete=complete,
+        per_query=per_query,
+    )
+    for warning in result["warnings"]:
+        typer.echo(f"warning: {warning}", err=True)
     typer.echo(json.dumps(result, indent=2))
 
 
@@ -187,10 +212,11 @@ def bench(
 @app.command()
 @friendly_errors
 def report() -> None:
-    """Write reports/RESULTS.md and its plots from the last `eval` (and `bench`)."""
+    """Write reports/RESULTS.md and its plots from the last `eval` (and `bench`), and the
+    results block of README.md (between its results markers) from the same figures."""
     from .experiments.report import write_report
 
-    typer.echo(f"wrote {write_report(settings().reports_dir)}")
+    typer.echo(f"wrote {write_report(settings().reports_dir, readme=Path('README.md'))}")
 
 
 def main() -> None:

@@ -22,19 +22,27 @@ def load_beir(root: Path, split: str = "test") -> Dataset:
         if query_id in queries:
             raise located(queries_path, number, f"query id {query_id!r} appears twice")
         queries[query_id] = text_field(queries_path, number, record, "text")
-    qrels, unknown = read_beir_qrels(root / "qrels" / f"{split}.tsv", {d.doc_id for d in documents})
+    qrels_path = root / "qrels" / f"{split}.tsv"
+    qrels, unknown, lost = read_beir_qrels(qrels_path, {d.doc_id for d in documents})
     missing = sorted(set(qrels) - set(queries))
     if missing:
         raise InputError(
-            f"{root / 'qrels' / f'{split}.tsv'}: judges {len(missing)} queries that "
+            f"{qrels_path}: judges {len(missing)} queries that "
             f"{queries_path} does not have (first: {missing[0]!r})"
         )
-    notes: tuple[str, ...] = ()
+    notes: list[str] = []
     if unknown:
-        notes = (f"{unknown} judgements name documents missing from the corpus and were dropped",)
+        notes.append(
+            f"{unknown} judgements name documents missing from the corpus and were dropped"
+        )
+    if lost:
+        notes.append(
+            f"warning: {len(lost)} queries are not evaluated: every one of their judgements "
+            f"names a document missing from the corpus (first: {lost[0]!r})"
+        )
     # Only judged queries are evaluated: trec_eval's rule, and BEIR ships unjudged ones too.
     judged_queries = {q: text for q, text in queries.items() if q in qrels}
-    return Dataset(root.name, documents, judged_queries, qrels, unknown, notes)
+    return Dataset(root.name, documents, judged_queries, qrels, unknown, tuple(notes))
 
 
 def load_corpus_jsonl(path: Path) -> tuple[Document, ...]:
@@ -52,12 +60,19 @@ def load_corpus_jsonl(path: Path) -> tuple[Document, ...]:
     return tuple(documents)
 
 
-def read_beir_qrels(path: Path, known_documents: set[str]) -> tuple[dict[str, dict[str, int]], int]:
-    """Judgements by query; those naming unknown documents are counted and left out."""
+def read_beir_qrels(
+    path: Path, known_documents: set[str]
+) -> tuple[dict[str, dict[str, int]], int, list[str]]:
+    """Judgements by query; those naming unknown documents are counted and left out.
+
+    Also returns the queries that lose every judgement that way (sorted): they leave the
+    evaluation, and the caller must say so.
+    """
     if not path.is_file():
         raise InputError(f"{path}: file not found (expected qrels/<split>.tsv)")
     qrels: dict[str, dict[str, int]] = {}
     unknown = 0
+    seen_queries: set[str] = set()
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             fields = line.rstrip("\n").split("\t")
@@ -75,10 +90,11 @@ def read_beir_qrels(path: Path, known_documents: set[str]) -> tuple[dict[str, di
                 grade = int(grade_text)
             except ValueError:
                 raise located(path, number, f"score {grade_text!r} is not an integer") from None
+            seen_queries.add(query_id)
             if doc_id not in known_documents:
                 unknown += 1
                 continue
             qrels.setdefault(query_id, {})[doc_id] = grade
     if not qrels:
         raise InputError(f"{path}: no judgements for documents in the corpus")
-    return qrels, unknown
+    return qrels, unknown, sorted(seen_queries - set(qrels))

@@ -1,4 +1,4 @@
-"""Paired comparison of two systems on the same queries.
+"""Paired comparison of two systems on the same queries, and one system's mean with its interval.
 
 Reports the mean difference with a bootstrap 95% interval, the per-query wins, losses and ties,
 and two paired tests from scipy: the t-test (means) and the Wilcoxon signed-rank test (no
@@ -76,3 +76,34 @@ def paired_comparison(
         t_test_p=t_p,
         wilcoxon_p=w_p,
     )
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A mean over queries with its 95% bootstrap (percentile) interval."""
+
+    mean: float
+    low: float
+    high: float
+
+
+def mean_interval(
+    scores: npt.NDArray[np.float64], *, seed: int = 13, resamples: int = 10_000
+) -> Interval:
+    """The mean of per-query scores and scipy's percentile bootstrap 95% interval for it."""
+    if scores.ndim != 1 or scores.size < 2:
+        raise InputError("mean interval: needs one score per query, at least 2 queries")
+    mean = float(scores.mean())
+    if np.all(scores == scores[0]):
+        return Interval(mean, mean, mean)  # every query alike: the bootstrap has nothing to vary
+    result = stats.bootstrap(
+        (scores,),
+        np.mean,
+        confidence_level=0.95,
+        n_resamples=resamples,
+        method="percentile",
+        vectorized=True,
+        rng=np.random.default_rng(seed),
+    )
+    interval = result.confidence_interval
+    return Interval(mean, float(interval.low), float(interval.high))

@@ -45,7 +45,9 @@ class GridConfig(BaseModel):
     sweeps: list[Sweep] = Field(default_factory=list)
     retrievers: list[RetrieverSpec] = Field(min_length=1)
     gain: Literal["linear", "exponential"] = "linear"  # nDCG gain: rel, or 2**rel - 1
-    seed: int = 13
+    # The share of judged queries that picks the best configuration; the rest measure it.
+    tuning_fraction: float = Field(default=0.5, gt=0, lt=1)
+    seed: int = 13  # the tuning/held-out split and the bootstrap
 
     @field_validator("metrics")
     @classmethod

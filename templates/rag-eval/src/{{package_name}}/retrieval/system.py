@@ -12,11 +12,12 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..chunking import Chunk, ChunkerSpec, chunk_corpus
 from ..data.types import Document, Run
 from ..errors import InputError
+from .analyzer import STEMMERS, STOPWORD_LISTS, Analyzer
 from .base import Hits, Retriever
 from .bm25 import BM25Retriever
 from .documents import best_chunk_per_document
@@ -25,18 +26,56 @@ INDEX_FORMAT = 1
 
 
 class RetrieverSpec(BaseModel):
+    """A retriever's configuration. BM25's parameters (k1, b, stemmer, stopwords) apply to
+    `bm25` and to the BM25 half of `hybrid`; a non-default value shows in the name."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: Literal["bm25", "dense", "hybrid"] = "bm25"
     backend: Literal["exact", "qdrant"] = "exact"
+    k1: float = Field(default=1.2, ge=0, description="BM25 term-frequency saturation")
+    b: float = Field(default=0.75, ge=0, le=1, description="BM25 document-length normalisation")
+    stemmer: str = Field(default="english", description=f"one of {', '.join(STEMMERS)}")
+    stopwords: str = Field(default="english", description=f"one of {', '.join(STOPWORD_LISTS)}")
+
+    @field_validator("stemmer")
+    @classmethod
+    def _known_stemmer(cls, value: str) -> str:
+        if value not in STEMMERS:
+            raise ValueError(f"unknown stemmer {value!r}; expected one of {', '.join(STEMMERS)}")
+        return value
+
+    @field_validator("stopwords")
+    @classmethod
+    def _known_stopwords(cls, value: str) -> str:
+        if value not in STOPWORD_LISTS:
+            raise ValueError(
+                f"unknown stopword list {value!r}; expected one of {list(STOPWORD_LISTS)}"
+            )
+        return value
+
+    @property
+    def analyzer(self) -> Analyzer:
+        return Analyzer(self.stemmer, self.stopwords)
 
     @property
     def name(self) -> str:
-        return (
+        name = (
             self.kind
             if self.backend == "exact" or self.kind == "bm25"
             else f"{self.kind}-{self.backend}"
         )
+        if self.kind == "dense":
+            return name
+        defaults = RetrieverSpec.model_fields
+        for field in ("k1", "b", "stemmer", "stopwords"):
+            value = getattr(self, field)
+            if value != defaults[field].default:
+                name += f"-{field}={value:g}" if isinstance(value, float) else f"-{field}={value}"
+        return name
+
+    def bm25(self, texts: Sequence[str]) -> BM25Retriever:
+        return BM25Retriever.build(texts, k1=self.k1, b=self.b, analyzer=self.analyzer)
 
 
 @dataclass(frozen=True)
@@ -147,7 +186,7 @@ def _build_retriever(
     spec: RetrieverSpec, texts: Sequence[str], dense: DenseOptions | None, collection: str
 ) -> Retriever:
     if spec.kind == "bm25":
-        return BM25Retriever.build(texts)
+        return spec.bm25(texts)
     if dense is None:
         raise InputError(f"retriever {spec.name!r} needs an embedding model (dense options)")
     from .dense import DenseRetriever
@@ -166,12 +205,12 @@ def _build_retriever(
         return dense_retriever
     from .hybrid import HybridRetriever
 
-    return HybridRetriever([BM25Retriever.build(texts), dense_retriever])
+    return HybridRetriever([spec.bm25(texts), dense_retriever])
 
 
 def _load_retriever(spec: RetrieverSpec, directory: Path, dense: DenseOptions | None) -> Retriever:
     if spec.kind == "bm25":
-        return BM25Retriever.load(directory)
+        return BM25Retriever.load(directory, spec.analyzer)
     assert dense is not None  # load() fills it from the manifest
     from .dense import DenseRetriever
     from .embeddings import Embedder
@@ -186,4 +225,4 @@ def _load_retriever(spec: RetrieverSpec, directory: Path, dense: DenseOptions | 
     dense_retriever = DenseRetriever(Embedder(dense.model, dense.batch_size), index)
     if spec.kind == "dense":
         return dense_retriever
-    return HybridRetriever([BM25Retriever.load(directory), dense_retriever])
+    return HybridRetriever([BM25Retriever.load(directory, spec.analyzer), dense_retriever])
