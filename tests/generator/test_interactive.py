@@ -53,3 +53,25 @@ def test_new_asks_and_names_the_folder_after_the_answer(installation: Path) -> N
     answers = yaml.safe_load(Path("asked-name/.copier-answers.yml").read_text())
     assert answers["project_name"] == "asked-name"
     assert answers["with_docs"] is False
+
+
+def test_update_asks_the_new_question_and_lists_the_answer(installation: Path) -> None:
+    from tests.conftest import git
+
+    term = Terminal(
+        ["mlpath", "new", "rag-eval", "p", "--defaults", "--vcs-ref", "v0.1.0"], Path.cwd()
+    )
+    term.wait_for("Next steps")
+    assert term.exit_code() == 0, term.seen[-2000:]
+    assert git(Path("p"), "status", "--porcelain") == ""
+
+    term = Terminal(["mlpath", "update", "p"], Path.cwd())
+    term.wait_for("Log format")
+    term.type("\x15text\r")
+    term.wait_for("new answer recorded")
+    term.wait_for("\n")
+
+    assert term.exit_code() == 0, term.seen[-2000:]
+    assert "new answer recorded: log_format = 'text'" in term.seen
+    answers = yaml.safe_load(Path("p/.copier-answers.yml").read_text())
+    assert answers["log_format"] == "text"
