@@ -133,6 +133,10 @@ def update_on_branch(job: UpdateJob, before: str) -> UpdateRow:
         if result.up_to_date:
             return UpdateRow(job.handle, CURRENT, before)
         branch = branch_name(result.to_version)
+        remote_branches = {ref.remote_head for ref in repo.remote(repos.REMOTE_NAME).refs}
+        if branch in remote_branches or branch in [head.name for head in repo.heads]:
+            detail = f"{branch} was pushed before; waiting for the student to merge it"
+            return UpdateRow(job.handle, CURRENT, before, result.to_version, detail=detail)
         message = f"Update mlpath template {before} -> {result.to_version}"
         if result.conflicts:
             message += "\n\nResolve the conflict markers in: " + ", ".join(result.conflicts)
