@@ -1,5 +1,13 @@
-"""`make bench`: index build rate, search throughput and p95 latency, and evaluation speed
-against trec_eval (pytrec_eval) on the same 10,000 queries x 100 results.
+"""`make bench`: how index size, build rate and query latency grow with the corpus (1x, 10x and
+100x the sample, for BM25 and the exact vector index), dense embedding speed, and evaluation
+speed against trec_eval (pytrec_eval) on the same 10,000 queries x 100 results.
+
+The larger corpora are synthetic: each copy of a sample document keeps its title and sections
+in a shuffled order and takes one section from another document, so texts are distinct but the
+vocabulary and lengths stay the sample's. The vector index at 10x and 100x holds the sample's
+real chunk embeddings (random unit vectors without the dense extra), each copy perturbed and
+renormalised: embedding 50,000 chunks on a 2-core CPU would take most of an hour, and what grows
+with the corpus is the index, not the per-chunk embedding cost (measured once at 1x).
 
 Timings are medians over repeats, and the evaluation comparison alternates the two tools run by
 run, because a shared machine's speed drifts: a ratio from alternating runs is what holds up.
@@ -9,18 +17,25 @@ from __future__ import annotations
 
 import importlib.util
 import statistics
+import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .chunking import ChunkerSpec
 from .data.sample import load_dataset
+from .data.types import Document
 from .errors import MissingExtraError
 from .evaluation.metrics import evaluate
-from .retrieval.system import DenseOptions, RetrievalSystem, RetrieverSpec
+from .retrieval.system import DenseOptions, RetrievalSystem, RetrieverSpec, search_text
+from .retrieval.vector_index import ExactVectorIndex, Vectors
+
+SCALES = (1, 10, 100)
+BENCH_CHUNKER = ChunkerSpec(strategy="markdown", size=512)
 
 EVAL_METRICS = ["mrr@100", "ndcg@10", "recall@100", "map@100", "precision@10", "hit@10"]
 TREC_MEASURES = {"recip_rank", "ndcg_cut.10", "recall.100", "map_cut.100", "P.10", "success.10"}
@@ -75,35 +90,122 @@ def bench_evaluation(queries: int = 10_000, depth: int = 100, repeats: int = 5) 
     }
 
 
-def bench_search(scale: int = 20, repeats: int = 3) -> dict[str, Any]:
-    """BM25 over the sample corpus replicated `scale` times (distinct ids, same text)."""
+def synthetic_corpus(base: Sequence[Document], scale: int, seed: int = 11) -> list[Document]:
+    """`scale` copies of the corpus as distinct documents (the first copy is the corpus itself)."""
+    rng = np.random.default_rng(seed)
+    sections = [doc.text.split("\n\n") for doc in base]
+    documents = list(base)
+    for copy in range(1, scale):
+        for i, doc in enumerate(base):
+            own = list(sections[i])
+            order = rng.permutation(len(own)).tolist()
+            other = sections[int(rng.integers(len(base)))]
+            borrowed = other[int(rng.integers(len(other)))]
+            text = "\n\n".join([*(own[j] for j in order), borrowed])
+            documents.append(Document(f"{doc.doc_id}~{copy}", text, doc.title))
+    return documents
+
+
+def bench_scaling(
+    scales: Sequence[int] = SCALES,
+    queries_per_scale: int = 100,
+    vectors: Vectors | None = None,
+) -> list[dict[str, Any]]:
+    """Index size, build rate and one-query latency of BM25 and the exact vector index per scale.
+
+    `vectors` are the sample chunks' embeddings (one per markdown-512 chunk); without them,
+    random unit vectors of all-MiniLM-L6-v2's dimension stand in.
+    """
     base = load_dataset()
-    documents = [
-        replace(doc, doc_id=f"{doc.doc_id}~{copy}")
-        for copy in range(scale)
-        for doc in base.documents
-    ]
-    spec, retriever = ChunkerSpec(strategy="markdown", size=512), RetrieverSpec(kind="bm25")
-    build_times = []
-    system: RetrievalSystem | None = None
-    for _ in range(repeats):
-        started = time.perf_counter()
-        system = RetrievalSystem.build(documents, spec, retriever)
-        build_times.append(time.perf_counter() - started)
-    assert system is not None
-    queries = list(base.queries.values())
-    latencies = _latencies(lambda q: system.search_chunks([q], 10), queries * repeats)
+    queries = list(base.queries.values())[:queries_per_scale]
+    rng = np.random.default_rng(5)
+    rows = []
+    for scale in scales:
+        documents = synthetic_corpus(base.documents, scale)
+        repeats = 3 if scale < 100 else 1
+        build_times = []
+        system: RetrievalSystem | None = None
+        for _ in range(repeats):
+            started = time.perf_counter()
+            system = RetrievalSystem.build(documents, BENCH_CHUNKER, RetrieverSpec(kind="bm25"))
+            build_times.append(time.perf_counter() - started)
+        assert system is not None
+        chunks = len(system.chunks)
+        latencies = _latencies(partial(system.search_chunks, k=10), [[q] for q in queries])
+        with tempfile.TemporaryDirectory() as folder:
+            system.retriever.save(Path(folder))
+            bm25_bytes = _folder_bytes(Path(folder))
+        rows.append(
+            _scale_row("bm25", scale, len(documents), chunks, bm25_bytes, build_times, latencies)
+        )
+
+        matrix = _scaled_vectors(vectors, chunks, rng)
+        query_vectors = _scaled_vectors(vectors, len(queries), rng)
+        build_times = []
+        with tempfile.TemporaryDirectory() as folder:
+            for _ in range(repeats):
+                # The exact index has nothing to train: building it is holding and saving it.
+                started = time.perf_counter()
+                index = ExactVectorIndex(matrix)
+                index.save(Path(folder))
+                build_times.append(time.perf_counter() - started)
+            vector_bytes = _folder_bytes(Path(folder))
+        latencies = _latencies(partial(index.search, k=10), list(query_vectors[:, None, :]))
+        rows.append(
+            _scale_row(
+                "vector (exact)",
+                scale,
+                len(documents),
+                chunks,
+                vector_bytes,
+                build_times,
+                latencies,
+            )
+        )
+    return rows
+
+
+def _scaled_vectors(
+    vectors: Vectors | None, n: int, rng: np.random.Generator, dim: int = 384
+) -> Vectors:
+    if vectors is None:
+        picked = rng.normal(size=(n, dim))
+    else:
+        picked = vectors[rng.integers(len(vectors), size=n)] + rng.normal(
+            scale=0.02, size=(n, vectors.shape[1])
+        )
+    unit: Vectors = (picked / np.linalg.norm(picked, axis=1, keepdims=True)).astype(np.float32)
+    return unit
+
+
+def _scale_row(
+    index: str,
+    scale: int,
+    documents: int,
+    chunks: int,
+    size_bytes: int,
+    build_times: list[float],
+    latencies: list[float],
+) -> dict[str, Any]:
+    build = statistics.median(build_times)
     return {
-        "index_documents": len(documents),
-        "index_chunks": len(system.chunks),
-        "index_build_docs_per_s": len(documents) / statistics.median(build_times),
-        "search_queries_per_s": len(latencies) / sum(latencies),
-        "search_p50_ms": 1000 * float(np.percentile(latencies, 50)),
-        "search_p95_ms": 1000 * float(np.percentile(latencies, 95)),
+        "index": index,
+        "scale": scale,
+        "documents": documents,
+        "chunks": chunks,
+        "index_mb": size_bytes / 1e6,
+        "build_s": build,
+        "build_chunks_per_s": chunks / build,
+        "query_p50_ms": 1000 * float(np.percentile(latencies, 50)),
+        "query_p95_ms": 1000 * float(np.percentile(latencies, 95)),
     }
 
 
-def _latencies(search: Callable[[str], object], queries: list[str]) -> list[float]:
+def _folder_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def _latencies(search: Callable[[Any], object], queries: Sequence[Any]) -> list[float]:
     latencies = []
     for query in queries:
         started = time.perf_counter()
@@ -112,42 +214,63 @@ def _latencies(search: Callable[[str], object], queries: list[str]) -> list[floa
     return latencies
 
 
-def bench_dense(model: str, repeats: int = 3) -> dict[str, Any]:
-    """Dense retrieval on the sample's markdown-512 chunks: embedding rate and query latency.
+def bench_dense(model: str, repeats: int = 3) -> tuple[dict[str, Any], Vectors | None]:
+    """Dense retrieval on the sample's markdown-512 chunks: embedding rate and query latency
+    (query embedding included), and the chunk embeddings for the scaling rows.
 
     Empty when sentence-transformers is not installed (the BM25-only setup).
     """
     if importlib.util.find_spec("sentence_transformers") is None:
-        return {}
+        return {}, None
     from .retrieval.embeddings import Embedder
 
     base = load_dataset()
-    Embedder(model).encode(["load the model before timing"])
-    spec, retriever = ChunkerSpec(strategy="markdown", size=512), RetrieverSpec(kind="dense")
+    embedder = Embedder(model)
+    embedder.encode(["load the model before timing"])
+    spec, retriever = BENCH_CHUNKER, RetrieverSpec(kind="dense")
     started = time.perf_counter()
     system = RetrievalSystem.build(base.documents, spec, retriever, DenseOptions(model))
     build_seconds = time.perf_counter() - started
     queries = list(base.queries.values())
     latencies = _latencies(lambda q: system.search_chunks([q], 10), queries * repeats)
+    texts = [search_text(chunk, system.titles) for chunk in system.chunks]
     import torch
 
-    return {
+    measures = {
         "dense_torch_threads": torch.get_num_threads(),
         "dense_index_chunks": len(system.chunks),
         "dense_index_build_chunks_per_s": len(system.chunks) / build_seconds,
         "dense_search_queries_per_s": len(latencies) / sum(latencies),
         "dense_search_p95_ms": 1000 * float(np.percentile(latencies, 95)),
     }
+    return measures, embedder.encode(texts)
 
 
-def run_bench(queries: int = 10_000, depth: int = 100, model: str | None = None) -> dict[str, Any]:
-    dense = bench_dense(model) if model else {}
-    measures = {**bench_search(), **dense, **bench_evaluation(queries, depth)}
+def run_bench(
+    queries: int = 10_000,
+    depth: int = 100,
+    model: str | None = None,
+    scales: Sequence[int] = SCALES,
+) -> dict[str, Any]:
+    dense, vectors = bench_dense(model) if model else ({}, None)
+    scaling = bench_scaling(scales, vectors=vectors)
+    measures = {**dense, **bench_evaluation(queries, depth)}
     return {
         "measures": measures,
+        "scaling": scaling,
         "note": (
-            "BM25 (bm25s) over markdown-512 chunks of the sample corpus replicated 20 times; "
-            "search is one query at a time (p95 is per query). "
+            "Scaling: markdown-512 chunks of the sample corpus at "
+            f"{', '.join(f'{s}x' for s in scales)} "
+            "(synthetic documents past 1x, see bench.py); BM25 is bm25s, the vector index the "
+            "exact in-process one over "
+            + (
+                "the sample's real embeddings, perturbed"
+                if vectors is not None
+                else "random unit vectors"
+            )
+            + "; latency is one query at a time, top 10, without query embedding; size is the "
+            "saved index; build is chunking + indexing for BM25, holding + saving the vectors for "
+            "the exact index (embedding excluded). "
             + (
                 "Dense: the embedding model on the sample's markdown-512 chunks (CPU, exact "
                 "index), each query embedded on its own. "

@@ -204,6 +204,9 @@ def bench(
     result = run_bench(queries, model=current.embedding_model)
     current.reports_dir.mkdir(parents=True, exist_ok=True)
     (current.reports_dir / "bench.json").write_text(json.dumps(result, indent=2) + "\n")
+    from .experiments.report import scaling_table
+
+    typer.echo("\n".join(scaling_table(result["scaling"])))
     for key, value in result["measures"].items():
         typer.echo(f"{key:36s} {value:,.4g}" if isinstance(value, float) else f"{key:36s} {value}")
     typer.echo(result["note"])

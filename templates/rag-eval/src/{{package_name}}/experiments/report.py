@@ -21,7 +21,6 @@ from matplotlib.lines import Line2D
 from ..errors import InputError
 from .results import format_comparison
 
-
 README_START = "<!-- results: written by `make report` from reports/grid/summary.json -->"
 README_END = "<!-- /results -->"
 
@@ -83,8 +82,7 @@ def results_summary(summary: dict[str, Any]) -> str:
     else:
         held_out = summary["held_out"][best][primary]
         sentences.append(
-            f"It is also the baseline; on the held-out queries it scores {primary} "
-            f"{held_out:.3f}."
+            f"It is also the baseline; on the held-out queries it scores {primary} {held_out:.3f}."
         )
     by_retriever: dict[str, dict[str, Any]] = {}
     for row in _sorted_rows(summary):
@@ -315,8 +313,24 @@ def _improvements(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
+def scaling_table(rows: list[dict[str, Any]]) -> list[str]:
+    """`make bench`'s scaling rows as a markdown table."""
+    lines = [
+        "| index | corpus | documents | chunks | size MB | build s | chunks/s | p50 ms | p95 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['index']} | {r['scale']}x | {r['documents']:,} | {r['chunks']:,} | "
+            f"{r['index_mb']:.1f} | {r['build_s']:.3f} | {r['build_chunks_per_s']:,.0f} | "
+            f"{r['query_p50_ms']:.2f} | {r['query_p95_ms']:.2f} |"
+        )
+    return lines
+
+
 def _bench_lines(bench: dict[str, Any]) -> list[str]:
-    lines = ["| measure | value |", "|---|---:|"]
+    lines = [*scaling_table(bench.get("scaling", [])), ""]
+    lines += ["| measure | value |", "|---|---:|"]
     for key, value in bench["measures"].items():
         shown = f"{value:,.3f}" if isinstance(value, float) else str(value)
         lines.append(f"| {key} | {shown} |")
