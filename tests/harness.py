@@ -2,16 +2,36 @@
 
 A template is accepted when, for each notable answer set, the generated project passes its own
 `make lint typecheck test` (the `run:` steps of its CI workflow), actionlint and the GitHub
-workflow schema on `.github/workflows/*.yml`, and hadolint on its Dockerfile.
+workflow schema on `.github/workflows/*.yml`, hadolint on its Dockerfile, and the smoke test of
+its CI `docker` job run against the same server started without Docker.
 
 The environment is built the way `make setup` would, except that it goes through `uv pip` with
 pip's find-links folder and a `torch==2.13.0` constraint: on these machines that is the one way to
 get the local CPU build of PyTorch instead of a multi-GB CUDA download. uv's cache keeps repeated
 installs fast; each project still gets a fresh `.venv`.
 
+CI steps that do not run here, and why:
+
+- `make setup`: replaced by install() above (`uv sync --locked` would install the lock's torch).
+- `uv lock --check`: skipped. A project generated here has no uv.lock (`mlpath new` writes it;
+  this harness generates with Copier alone), and locking a torch project must reach the PyTorch
+  CPU index, which these machines cannot: the harness has to work offline. The lock itself is
+  covered where it is made: the generator's tests of `mlpath new`, and CI of a generated project.
+- The `docker` job: no Docker engine here. Its `docker ...` and `make docker-build` steps are
+  skipped; its wait-for-readiness and request steps run against `$SMOKE_LOCAL` (the same server,
+  started from the project's `.venv` on a free `$PORT`), so a wrong path or payload in the smoke
+  test fails here, not on the first push. For a batch image (no such steps) `$SMOKE_LOCAL` is the
+  smoke command itself, run from the `.venv`. The Dockerfile itself is checked by hadolint.
+- `sudo apt-get ...`: the machines running the harness have the packages already.
+
+Every other step runs with `bash -eo pipefail`, as GitHub's `shell: bash` does.
+
 Usable from a shell while working on a template:
 
     python -m tests.harness rag-eval [--data key=value ...] [--keep DIR]
+
+`pytest tests/test_templates.py` runs every answer set of tests/answer_sets/ through the same
+checks, generating with pytest-copie's `copie` fixture.
 """
 
 from __future__ import annotations
@@ -19,10 +39,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import copier
@@ -32,9 +55,13 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 TOOLS_DIR = Path(__file__).resolve().parent / "tools"
 TEMPLATES = ("serving-api", "feature-pipeline", "lora-finetune", "rag-eval")
 
-# CI steps that cannot run the same way here: `make setup` is replaced by install() below (the
-# local torch wheel), `make docker-build` by hadolint (no Docker engine on these machines).
-STEPS_REPLACED_LOCALLY = {"make setup", "make docker-build"}
+# CI steps that cannot run the same way here (see the module docstring): `make setup` is replaced
+# by install() below (the local torch wheel), `uv lock --check` needs a lock and the PyTorch index,
+# `make docker-build` and `docker ...` need a Docker engine (hadolint checks the Dockerfile).
+STEPS_REPLACED_LOCALLY = {"make setup", "uv lock --check", "make docker-build"}
+# The CI job that builds and smoke-runs the image; see smoke_locally().
+DOCKER_JOB = "docker"
+SMOKE_TIMEOUT_S = 600
 TORCH_CONSTRAINT = "torch==2.13.0\n"
 # The template standard (DESIGN.md): the same targets everywhere, plus the project's main job.
 STANDARD_TARGETS = ("setup", "lint", "typecheck", "test", "bench", "report", "docker-build", "demo")
@@ -50,23 +77,32 @@ class HarnessError(AssertionError):
     """A check of the generated project failed; the message holds the command and its output."""
 
 
-def run(cmd: Sequence[str] | str, cwd: Path, env: dict[str, str] | None = None) -> str:
-    shell = isinstance(cmd, str)
+def run(
+    cmd: Sequence[str] | str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> str:
+    """Run a command (a string runs as a CI step would: `bash -eo pipefail`); raise on failure."""
+    if isinstance(cmd, str):
+        argv: Sequence[str] = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", cmd]
+        shown = cmd
+    else:
+        argv, shown = cmd, " ".join(cmd)
     proc = subprocess.run(
-        cmd,
+        argv,
         cwd=cwd,
         env=env,
-        shell=shell,
+        timeout=timeout,
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         check=False,
     )
+    output: str = proc.stdout
     if proc.returncode != 0:
-        shown = cmd if shell else " ".join(cmd)
-        tail = proc.stdout[-8000:]
-        raise HarnessError(f"`{shown}` failed in {cwd} (exit {proc.returncode}):\n{tail}")
-    return proc.stdout
+        raise HarnessError(f"`{shown}` failed in {cwd} (exit {proc.returncode}):\n{output[-8000:]}")
+    return output
 
 
 def template_snapshot(into: Path) -> Path:
@@ -83,12 +119,22 @@ def template_snapshot(into: Path) -> Path:
     return snapshot
 
 
+def answers(template: str, data: dict[str, object] | None = None) -> dict[str, object]:
+    """The answers the harness generates with: the defaults, a fixed name, and `data`."""
+    return {"template": template, "project_name": f"demo-{template}", **(data or {})}
+
+
 def generate(
     template: str, dest: Path, data: dict[str, object] | None = None, src: Path | None = None
 ) -> Path:
+    """Generate into `dest` (the shell path; pytest generates with pytest-copie's fixture).
+
+    unsafe=False: a template that needs `--trust` fails here.
+    """
     source = src or template_snapshot(Path(tempfile.mkdtemp(prefix="mlpath-src-")))
-    answers = {"template": template, "project_name": f"demo-{template}", **(data or {})}
-    copier.run_copy(str(source), dest, data=answers, defaults=True, quiet=True, unsafe=False)
+    copier.run_copy(
+        str(source), dest, data=answers(template, data), defaults=True, quiet=True, unsafe=False
+    )
     return dest
 
 
@@ -105,7 +151,11 @@ def find_links() -> list[str]:
 
 
 def project_env(project: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    # PYTHONDONTWRITEBYTECODE (set on these machines) would make every process compile every
+    # import from source again: a server's cold start went from ~5 s to ~25 s, past the tests'
+    # readiness timeouts. A user's machine and CI write .pyc files; so does the harness.
+    dropped = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env["VIRTUAL_ENV"] = str(project / ".venv")
     env["PATH"] = f"{project / '.venv' / 'bin'}{os.pathsep}{env['PATH']}"
     env["UV_NO_SYNC"] = "1"  # `uv run` uses the environment install() made
@@ -147,24 +197,108 @@ def install(project: Path) -> None:
     constraints.unlink()
 
 
-def ci_run_steps(project: Path) -> list[str]:
-    """The `run:` steps of the project's CI workflows, in order."""
-    steps: list[str] = []
+def ci_jobs(project: Path) -> dict[str, dict[str, object]]:
+    """The jobs of the project's CI workflows, by name, in file order."""
+    jobs: dict[str, dict[str, object]] = {}
     for workflow in sorted((project / ".github" / "workflows").glob("*.yml")):
-        doc = yaml.safe_load(workflow.read_text())
-        for job in doc["jobs"].values():
-            steps.extend(step["run"] for step in job.get("steps", []) if "run" in step)
-    return steps
+        jobs.update(yaml.safe_load(workflow.read_text())["jobs"])
+    return jobs
+
+
+def job_run_steps(job: dict[str, object]) -> list[str]:
+    steps = job.get("steps", [])
+    assert isinstance(steps, list)
+    return [step["run"] for step in steps if "run" in step]
+
+
+def ci_run_steps(project: Path) -> list[str]:
+    """The `run:` steps of the project's CI workflows, in order, the docker job's excluded."""
+    return [
+        step
+        for name, job in ci_jobs(project).items()
+        if name != DOCKER_JOB
+        for step in job_run_steps(job)
+    ]
+
+
+def runs_here(step: str) -> bool:
+    """False for the steps the module docstring lists as not running on these machines."""
+    command = step.strip()
+    return not (
+        command in STEPS_REPLACED_LOCALLY or command.startswith(("sudo apt-get", "docker "))
+    )
 
 
 def run_ci_steps(project: Path) -> list[str]:
-    """Run every CI `run:` step that works offline here; return the ones that ran."""
+    """Run every CI `run:` step that works offline here, then the smoke test; return what ran."""
     ran = []
     for step in ci_run_steps(project):
-        if step.strip() in STEPS_REPLACED_LOCALLY or step.lstrip().startswith("sudo apt-get"):
+        if not runs_here(step):
             continue
         run(step, project, env=project_env(project))
         ran.append(step)
+    return ran + smoke_locally(project)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def background(command: str, cwd: Path, env: dict[str, str], log: Path) -> Iterator[None]:
+    """Run a shell command in its own process group for the duration of the block."""
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            ["bash", "-c", command],
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield
+    finally:
+        with_group = os.getpgid(proc.pid)
+        os.killpg(with_group, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(with_group, signal.SIGKILL)
+            proc.wait()
+
+
+def smoke_locally(project: Path) -> list[str]:
+    """The docker job's smoke test against `$SMOKE_LOCAL`: the image's server, without Docker."""
+    job = ci_jobs(project).get(DOCKER_JOB)
+    if job is None:
+        raise HarnessError(f"{project}: the CI workflow has no {DOCKER_JOB!r} job")
+    job_env = job.get("env") or {}
+    assert isinstance(job_env, dict)
+    local = job_env.get("SMOKE_LOCAL")
+    if local is None:
+        raise HarnessError(f"{project}: the CI {DOCKER_JOB!r} job sets no SMOKE_LOCAL")
+    steps = [step for step in job_run_steps(job) if runs_here(step)]
+    env = {**project_env(project), **{k: str(v) for k, v in job_env.items()}}
+    if not steps:  # a batch image: SMOKE_LOCAL is its smoke command, without Docker
+        run(str(local), project, env=env, timeout=SMOKE_TIMEOUT_S)
+        return [str(local)]
+    env["PORT"] = str(free_port())
+    log = project / ".harness-smoke.log"
+    ran = []
+    with background(str(local), project, env, log):
+        for step in steps:
+            try:
+                run(step, project, env=env, timeout=SMOKE_TIMEOUT_S)
+            except (HarnessError, subprocess.TimeoutExpired) as err:
+                raise HarnessError(
+                    f"{err}\n--- {local} (SMOKE_LOCAL) said:\n{log.read_text()[-4000:]}"
+                ) from None
+            ran.append(step)
+    log.unlink()
     return ran
 
 
