@@ -1,0 +1,135 @@
+"""Wall time of `mlpath classroom new`, `update` and `grade`, as whole processes (medians).
+
+Under a throwaway HOME, on a template repository built from this checkout: v0.1.0 is the
+templates as committed, v0.2.0 the same with lines added to a partial every template includes
+(its .gitignore). The class is rag-eval with BM25 only (its lightest rendering), without remotes
+(the issue's targets exclude pushes). `grade` runs on an exercise-mode class of untouched starters
+(every test runs and fails, the slowest path); the grading environment is built once, before the
+timed runs, and that build is reported on its own.
+
+    python benchmarks/bench_classroom.py [--runs 3] [--sizes 30,300] [--grade-size 30]
+
+Targets (issue 8): `classroom new` for 30 students under 30 s, for 300 under 3 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+}
+TEMPLATE = "rag-eval"
+DATA = ["--data", "dense_retrieval=false"]
+TARGETS = {30: 30.0, 300: 180.0}
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, env={**os.environ, **IDENTITY}
+    )
+
+
+def two_release_repo(root: Path) -> Path:
+    git(REPO, "clone", "-q", "--no-local", str(REPO), str(root))
+    git(root, "tag", "--force", "v0.1.0")
+    shared = root / "templates" / "_shared" / "gitignore"
+    shared.write_text(shared.read_text() + "# added in v0.2.0\n*.log\n")
+    git(root, "commit", "-qam", "v0.2.0")
+    git(root, "tag", "--force", "v0.2.0")
+    return root
+
+
+def roster(path: Path, size: int) -> Path:
+    rows = "".join(f"s{i:03d},Student {i},s{i:03d}@school.example\n" for i in range(size))
+    path.write_text("handle,name,email\n" + rows)
+    return path
+
+
+def mlpath(env: dict[str, str], *args: str, ok_codes: tuple[int, ...] = (0,)) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(["mlpath", *args], env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in ok_codes:
+        raise SystemExit(
+            f"mlpath {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-2000:]}"
+        )
+    return elapsed
+
+
+def new_class(
+    env: dict[str, str], work: Path, size: int, name: str, *extra: str
+) -> tuple[Path, float]:
+    out = work / name
+    seconds = mlpath(
+        env, "classroom", "new", TEMPLATE, "--roster", str(roster(work / f"{name}.csv", size)),
+        "--out", str(out), "--vcs-ref", "v0.1.0", *DATA, *extra,
+    )  # fmt: skip
+    return out, seconds
+
+
+def bench(env: dict[str, str], work: Path, sizes: list[int], runs: int, grade_size: int) -> None:
+    mlpath(env, "list")  # place the template history once
+    print(
+        f"{TEMPLATE} (BM25 only), {runs} runs each, medians of whole processes, "
+        f"{os.cpu_count()} CPUs"
+    )
+    print(f"{'command':<34}{'students':>9}{'median s':>10}{'per student':>13}  runs")
+    for size in sizes:
+        news, updates = [], []
+        for run in range(runs):
+            out, seconds = new_class(env, work, size, f"new-{size}-{run}")
+            news.append(seconds)
+            updates.append(mlpath(env, "classroom", "update", str(out)))
+            shutil.rmtree(out)
+        for name, values in (("classroom new", news), ("classroom update v0.1.0->v0.2.0", updates)):
+            median = statistics.median(values)
+            shown = " ".join(f"{v:.1f}" for v in values)
+            print(f"{name:<34}{size:>9}{median:>10.1f}{median / size:>13.2f}  {shown}")
+        target = TARGETS.get(size)
+        if target is not None:
+            verdict = "OK" if statistics.median(news) < target else "MISSED"
+            print(f"  target: classroom new for {size} under {target:.0f} s: {verdict}")
+    out, _ = new_class(env, work, grade_size, "grade", "--exercises")
+    build = mlpath(env, "classroom", "grade", str(out))  # builds the shared environment
+    grades = [mlpath(env, "classroom", "grade", str(out)) for _ in range(runs)]
+    median = statistics.median(grades)
+    shown = " ".join(f"{v:.1f}" for v in grades)
+    name = "classroom grade (env built)"
+    print(f"{name:<34}{grade_size:>9}{median:>10.1f}{median / grade_size:>13.2f}  {shown}")
+    print(f"{'  first grade, building the env':<34}{grade_size:>9}{build:>10.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sizes", default="30,300")
+    parser.add_argument("--grade-size", type=int, default=30)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="mlpath-bench-classroom-") as tmp:
+        root = Path(tmp)
+        (root / "home").mkdir()
+        (root / "work").mkdir()
+        env = {
+            **os.environ,
+            **IDENTITY,
+            "HOME": str(root / "home"),
+            "MLPATH_TEMPLATE_REPO": str(two_release_repo(root / "templates")),
+        }
+        sizes = [int(size) for size in args.sizes.split(",") if size]
+        bench(env, root / "work", sizes, args.runs, args.grade_size)
+
+
+if __name__ == "__main__":
+    main()
