@@ -23,11 +23,11 @@ def test_relevant_result_past_the_cutoff_scores_zero(metrics: ModuleType) -> Non
     assert metrics.evaluate(qrels, run, ["mrr@2"]).mean("mrr@2") == 0.0
 
 
-def test_mean_counts_queries_without_results(metrics: ModuleType) -> None:
-    """Every judged query counts in the mean: one query at 1, one absent from the run, gives 0.5."""
+def test_mean_over_queries(metrics: ModuleType) -> None:
+    """MRR is the mean of the per-query reciprocal ranks: ranks 1 and 2 give (1 + 1/2) / 2."""
     qrels = {"q1": {"a": 1}, "q2": {"b": 1}}
-    run = {"q1": {"a": 1.0}}
-    assert metrics.evaluate(qrels, run, ["mrr@10"]).mean("mrr@10") == pytest.approx(0.5)
+    run = {"q1": {"a": 1.0, "x": 0.5}, "q2": {"x": 1.0, "b": 0.5}}
+    assert metrics.evaluate(qrels, run, ["mrr@10"]).mean("mrr@10") == pytest.approx(0.75)
 
 
 @pytest.mark.parametrize("k", [1, 3, 10])
