@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     api_keys_file: Path | None = None
     access_log: bool = True
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # After SIGTERM: keep serving this long with readiness 503 (load balancers stop routing
+    # here), then stop accepting and let in-flight requests finish within graceful_shutdown_s.
+    drain_delay_s: float = Field(default=1.0, ge=0.0, le=300.0)
     graceful_shutdown_s: float = Field(default=20.0, gt=0)
     # Threads for BLAS/OpenMP inside the model call; scale with processes (replicas) instead.
     inference_threads: int = Field(default=1, ge=1, le=64)

@@ -17,7 +17,12 @@ from ..settings import Settings
 from .auth import api_key_dependency
 from .errors import add_error_handlers
 from .metrics import ServingMetrics
-from .middleware import BodySizeLimitMiddleware, MetricsMiddleware, RequestContextMiddleware
+from .middleware import (
+    BodySizeLimitMiddleware,
+    CloseWhileDrainingMiddleware,
+    MetricsMiddleware,
+    RequestContextMiddleware,
+)
 from .routes import model_router, ops_router
 from .service import ServiceState
 
@@ -70,9 +75,11 @@ def create_app(settings: Settings, loader: Callable[[str], LoadedModel] = load_m
         public_registry = metrics.registry  # /metrics on the API port, unless it has its own
     app.include_router(ops_router(state, public_registry))
 
-    # Outermost first at request time: ids and logs, then metrics, then the size limit.
+    # Outermost first at request time: draining's Connection: close, ids and logs, metrics,
+    # then the size limit.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if metrics is not None:
         app.add_middleware(MetricsMiddleware, metrics=metrics, routes=app.router.routes)
     app.add_middleware(RequestContextMiddleware, access_log=settings.access_log)
+    app.add_middleware(CloseWhileDrainingMiddleware, state=state)
     return app

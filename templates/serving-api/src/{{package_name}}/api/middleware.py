@@ -1,5 +1,6 @@
 """Pure ASGI middleware (cheaper per request than Starlette's BaseHTTPMiddleware):
-request ids and access logs, request metrics, and the request body size limit."""
+request ids and access logs, request metrics, the request body size limit, and closing
+connections while the server drains."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .logs import request_id_var
 from .metrics import ServingMetrics
+from .service import ServiceState
 
 access_logger = logging.getLogger("access")
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -164,3 +166,24 @@ class BodySizeLimitMiddleware:
         ]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+class CloseWhileDrainingMiddleware:
+    """While the server drains, responses carry `Connection: close`, so a client's next request
+    opens a new connection (to a replica that stays) instead of reusing one about to close."""
+
+    def __init__(self, app: ASGIApp, state: ServiceState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_closing(message: Message) -> None:
+            if message["type"] == "http.response.start" and self.state.draining:
+                message["headers"] = [*message.get("headers", []), (b"connection", b"close")]
+            await send(message)
+
+        await self.app(scope, receive, send_closing)

@@ -74,10 +74,15 @@ def ops_router(state: ServiceState, metrics_registry: CollectorRegistry | None) 
     @router.get(
         "/readyz",
         response_model=Readiness,
-        summary="Readiness: 200 once the model is loaded",
-        responses={503: {"model": Readiness, "description": "Loading, or the load failed"}},
+        summary="Readiness: 200 once the model is loaded, until shutdown begins",
+        responses={
+            503: {"model": Readiness, "description": "Loading, the load failed, or draining"}
+        },
     )
     async def readyz(response: Response) -> Readiness:
+        if state.draining:
+            response.status_code = 503
+            return Readiness(status="draining")
         if state.model is not None:
             return Readiness(status="ready", model_version=state.model.version)
         response.status_code = 503

@@ -119,6 +119,6 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     model_config = ConfigDict(protected_namespaces=())
 
-    status: Literal["ready", "loading", "failed"]
+    status: Literal["ready", "loading", "failed", "draining"]
     model_version: str | None = None
     detail: str | None = None

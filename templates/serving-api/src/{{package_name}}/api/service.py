@@ -37,6 +37,8 @@ class ServiceState:
     load_error: str | None = None
     drift: DriftWindow | None = None
     batcher: MicroBatcher | None = None
+    # Set by the server on SIGTERM: readiness answers 503 and connections are not kept alive.
+    draining: bool = False
     _background: set[asyncio.Task[None]] = field(default_factory=set)
 
     def start_loading(self, loader: Callable[[str], LoadedModel]) -> None:
@@ -77,6 +79,11 @@ class ServiceState:
             "model loaded",
             extra={"version": model.version, "seconds": round(time.perf_counter() - started, 3)},
         )
+
+    def begin_draining(self) -> None:
+        """Called from the signal handler: only flips a flag."""
+        self.draining = True
+        logger.info("draining: readiness is 503, in-flight and arriving requests are served")
 
     async def shutdown(self) -> None:
         if self.batcher is not None:
