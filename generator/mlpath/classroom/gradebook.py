@@ -82,7 +82,9 @@ def feedback_text(exercises: list[str], grade: Grade) -> str:
         mine = [r for r in grade.results if r.exercise == exercise]
         done = sum(r.passed for r in mine)
         verdict = "done" if mine and done == len(mine) else "not yet"
-        lines += ["", f"## {exercise}: {verdict} ({done} of {len(mine)} tests pass)", ""]
+        lines += ["", f"## {exercise}: {verdict} ({done} of {len(mine)} tests pass)"]
+        if done < len(mine):
+            lines.append("")
         for result in mine:
             if result.passed:
                 continue
