@@ -53,4 +53,10 @@ class Settings(BaseSettings):
             keys += self.api_keys.get_secret_value().split(",")
         if self.api_keys_file is not None:
             keys += self.api_keys_file.read_text().splitlines()
-        return tuple(k.strip() for k in keys if k.strip())
+        found = tuple(k.strip() for k in keys if k.strip())
+        if self.auth and not found:
+            source = "SERVING_API_KEYS" if self.api_keys is not None else "SERVING_API_KEYS_FILE"
+            if self.api_keys is not None and self.api_keys_file is not None:
+                source = "SERVING_API_KEYS and SERVING_API_KEYS_FILE"
+            raise ValueError(f"auth is on but {source} holds no key (only empty entries)")
+        return found

@@ -14,7 +14,7 @@ from .. import __version__
 from ..io.artifact import LoadedModel
 from ..io.loader import load_model
 from ..settings import Settings
-from .auth import api_key_dependency
+from .auth import ApiKeyMiddleware, api_key_dependency
 from .errors import add_error_handlers
 from .metrics import ServingMetrics
 from .middleware import (
@@ -68,7 +68,8 @@ def create_app(settings: Settings, loader: Callable[[str], LoadedModel] = load_m
     )
     app.state.service = state
     add_error_handlers(app)
-    protected = [Depends(api_key_dependency(settings.load_api_keys()))] if settings.auth else []
+    keys = settings.load_api_keys()
+    protected = [Depends(api_key_dependency(keys))] if settings.auth else []
     app.include_router(model_router(state, protected))
     public_registry = None
     if metrics is not None and settings.metrics_port is None:
@@ -76,7 +77,9 @@ def create_app(settings: Settings, loader: Callable[[str], LoadedModel] = load_m
     app.include_router(ops_router(state, public_registry))
 
     # Outermost first at request time: draining's Connection: close, ids and logs, metrics,
-    # then the size limit.
+    # the size limit, then the API key (before the route reads the body).
+    if settings.auth:
+        app.add_middleware(ApiKeyMiddleware, keys=keys)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if metrics is not None:
         app.add_middleware(MetricsMiddleware, metrics=metrics, routes=app.router.routes)

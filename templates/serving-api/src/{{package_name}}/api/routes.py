@@ -3,10 +3,11 @@ operational ones (probes, metrics), which never are."""
 
 from __future__ import annotations
 
+from email.message import Message
 from typing import Any
 
-from fastapi import APIRouter, Response
-from fastapi.params import Depends
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import params as fastapi_params
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
@@ -22,17 +23,38 @@ from .schemas import (
 from .service import ModelNotReadyError, ServiceState
 
 
-def model_router(state: ServiceState, protected: list[Depends]) -> APIRouter:
-    router = APIRouter(tags=["model"], dependencies=protected)
+def require_json(request: Request) -> None:
+    """415 unless the body is declared as JSON (application/json or a +json type)."""
+    declared = request.headers.get("content-type")
+    message = Message()
+    message["content-type"] = declared or ""
+    subtype = message.get_content_subtype()
+    if (
+        declared is None
+        or message.get_content_maintype() != "application"
+        or not (subtype == "json" or subtype.endswith("+json"))
+    ):
+        got = f"got {declared!r}" if declared else "got no Content-Type header"
+        raise HTTPException(415, f"Content-Type must be application/json ({got})")
+
+
+def model_router(state: ServiceState, protected: list[fastapi_params.Depends]) -> APIRouter:
+    unauthorized: dict[int | str, dict[str, Any]] = {
+        401: {"description": "Missing or invalid API key"}
+    }
+    router = APIRouter(
+        tags=["model"], dependencies=protected, responses=unauthorized if protected else None
+    )
 
     @router.post(
         "/v1/predict",
         response_model=PredictResponse,
         summary="Score loan applications",
+        dependencies=[Depends(require_json)],
         responses={
-            400: {"description": "The body could not be read (e.g. not UTF-8)"},
-            401: {"description": "Missing or invalid API key (when auth is on)"},
+            400: {"description": "The body could not be read: not UTF-8, or JSON nested too deep"},
             413: {"description": "Request body too large"},
+            415: {"description": "The Content-Type is not application/json"},
             422: {"description": "Malformed JSON, wrong types, missing/extra fields, NaN/inf"},
             503: {"description": "The model has not loaded yet"},
         },

@@ -31,7 +31,7 @@ class ServerProcess:
         settings_env: dict[str, str],
         cpu: int | None = None,
         log_path: Path | None = None,
-        ready_timeout_s: float = 30.0,
+        ready_timeout_s: float = 120.0,  # a bound: a loaded CI runner can take a minute
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
