@@ -36,7 +36,7 @@ DEMO_DIR ?= demo-rag
 # The demo project has its own .venv: `env -u VIRTUAL_ENV` keeps this repository's (exported
 # above) from reaching its uv, which would warn on every call.
 demo: ## generate rag-eval (BM25 only) into ./demo-rag, install it, run the grid, write the report
-	@if [ -d $(DEMO_DIR) ]; then echo "demo: reusing ./$(DEMO_DIR) (delete it for a fresh one)"; \
+	@if [ -d $(DEMO_DIR) ]; then echo "demo: reusing $(DEMO_DIR) (delete it for a fresh one)"; \
 	else mlpath new rag-eval $(DEMO_DIR) --defaults --data dense_retrieval=false; fi
 	env -u VIRTUAL_ENV $(MAKE) -C $(DEMO_DIR) setup eval report
 	@echo "demo: report $(abspath $(DEMO_DIR))/reports/RESULTS.md"
