@@ -15,6 +15,7 @@ from .jobs import steps
 from .jobs.pipeline import format_summary, run_pipeline
 from .settings import Settings
 from .skew.check import raise_on_failure, skew_table
+from .skew.served import served_skew_table
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -104,20 +105,35 @@ def materialize() -> None:
         typer.echo(f"materialised {rows} users into {settings.online_url}")
 
 
-@app.command("skew-check")
-def skew_check() -> None:
-    """Recompute features on the serving path and compare; exit 1 above the thresholds."""
+@app.command()
+def train() -> None:
+    """Train the model on the training set (time-based holdout) and save it with its references."""
     with _clean_errors():
-        report = steps.skew_check(_settings())
+        settings = _settings()
+        summary = steps.train(settings)
+        h = summary.holdout
+        typer.echo(
+            f"trained on {summary.train_rows} labels before {summary.holdout_from:%Y-%m-%d} "
+            f"({summary.purged_rows} purged); holdout of {h.rows}: ROC AUC {h.roc_auc:.3f}, "
+            f"average precision {h.average_precision:.3f}, Brier {h.brier:.4f} "
+            f"(constant {h.baseline_brier:.4f}); saved to {settings.model_dir}"
+        )
+
+
+@app.command("parity-check")
+def parity_check() -> None:
+    """Recompute stored vectors on the Python path and compare; exit 1 above the thresholds."""
+    with _clean_errors():
+        report = steps.parity_check(_settings())
         typer.echo(skew_table(report))
-        raise_on_failure(report)
+        raise_on_failure(report.failures, "parity check")
 
 
-@app.command("skew-drills")
-def skew_drills() -> None:
-    """Replay the events through known serving bugs; each one must fail the skew check."""
+@app.command("parity-drills")
+def parity_drills() -> None:
+    """Replay the events through known streaming-path bugs; the parity check must catch each."""
     with _clean_errors():
-        results = steps.skew_drills(_settings())
+        results = steps.parity_drills(_settings())
         for r in results:
             verdict = "caught" if r.caught else "MISSED"
             typer.echo(
@@ -127,7 +143,58 @@ def skew_drills() -> None:
             )
         missed = [r.drill for r in results if not r.caught]
         if missed:
+            raise SkewCheckFailedError(f"parity drills the check missed: {', '.join(missed)}")
+
+
+@app.command("replay-traffic")
+def replay_traffic(
+    requests: Annotated[int, typer.Option(min=1, help="Lookups to score and log.")] = 2_000,
+) -> None:
+    """Score random users through the serving path and log them, as the service does."""
+    with _clean_errors():
+        served = steps.replay_traffic(_settings(), requests)
+        typer.echo(f"served and logged {served} predictions")
+
+
+@app.command("skew-check")
+def skew_check() -> None:
+    """Served vectors (from the log) vs the offline store as of each request; exit 1 if off."""
+    with _clean_errors():
+        report = steps.skew_check(_settings())
+        typer.echo(served_skew_table(report))
+        raise_on_failure(report.failures, "served skew check")
+
+
+@app.command("skew-drills")
+def skew_drills() -> None:
+    """Inject known bugs into the serving path; the served skew check must catch each."""
+    with _clean_errors():
+        results = steps.skew_drills(_settings())
+        for r in results:
+            verdict = "caught" if r.caught else "passed"
+            typer.echo(
+                f"{r.drill:<34}{verdict:<8} worst mismatch {r.worst_mismatch_rate:6.1%}, "
+                f"worst distance {r.worst_distance:.3f}  {', '.join(r.flagged)}"
+            )
+        control, drills = results[0], results[1:]
+        missed = [r.drill for r in drills if not r.caught]
+        if control.caught:
+            raise SkewCheckFailedError(
+                "skew drills: the control run without a bug failed the check"
+            )
+        if missed:
             raise SkewCheckFailedError(f"skew drills the check missed: {', '.join(missed)}")
+
+
+@app.command()
+def serve() -> None:
+    """Run the scoring service (POST /predict, /healthz, /readyz, /metrics) until stopped."""
+    from .service.server import run_server
+
+    with _clean_errors():
+        settings = _settings()
+        typer.echo(f"serving on http://{settings.host}:{settings.port} (Ctrl-C to stop)")
+        run_server(settings)
 
 
 @app.command()
@@ -137,7 +204,7 @@ def pipeline(
         typer.Option(help="Ingest this raw CSV instead of generating the synthetic source."),
     ] = None,
 ) -> None:
-    """Run everything: generate, ingest, features, training set, materialise, skew check."""
+    """Everything: generate, ingest, features, training set, train, materialise, checks."""
     with _clean_errors():
         settings = _settings()
         if events is not None:
@@ -146,7 +213,8 @@ def pipeline(
             settings = settings.model_copy(update={"events_csv": events})
         summary = run_pipeline(settings)
         typer.echo(format_summary(summary, settings))
-        raise_on_failure(summary.skew)
+        raise_on_failure(summary.parity.failures, "parity check")
+        raise_on_failure(summary.skew.failures, "served skew check")
 
 
 @app.command()

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+MAX_USER_ID = 2**63 - 1  # a BIGINT key in every store
 CATEGORIES = ("groceries", "electronics", "fashion", "home", "travel", "entertainment")
 MAX_AMOUNT = 50_000.0
 
@@ -22,19 +23,38 @@ LONGEST_WINDOW = WINDOW_28D
 SNAPSHOT_INTERVAL = timedelta(days=1)
 LABEL_HORIZON = timedelta(days=7)
 
-FEATURE_DESCRIPTIONS: dict[str, str] = {
-    "txn_count_1d": "valid transactions in the last day",
-    "txn_count_7d": "valid transactions in the last 7 days",
-    "txn_count_28d": "valid transactions in the last 28 days",
-    "amount_sum_1d": "total amount in the last day",
-    "amount_sum_7d": "total amount in the last 7 days",
-    "amount_sum_28d": "total amount in the last 28 days",
-    "amount_mean_28d": "mean amount in the last 28 days (null without transactions)",
-    "amount_max_7d": "largest amount in the last 7 days (null without transactions)",
-    "distinct_categories_28d": "distinct categories bought in the last 28 days",
-    "hours_since_last_txn": "hours since the latest transaction (null without any)",
-}
-FEATURE_NAMES: tuple[str, ...] = tuple(FEATURE_DESCRIPTIONS)
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """What one feature means; the SQL and Python paths, the model and the skew check read it."""
+
+    name: str
+    description: str
+    window: timedelta | None  # None: all history before the snapshot
+    nullable: bool  # null when the window is empty (a mean or max of nothing)
+    kind: str = "numeric"  # the skew check's distance: PSI for numeric, TVD for categorical
+
+
+FEATURES: tuple[FeatureSpec, ...] = (
+    FeatureSpec("txn_count_1d", "valid transactions in the last day", WINDOW_1D, False),
+    FeatureSpec("txn_count_7d", "valid transactions in the last 7 days", WINDOW_7D, False),
+    FeatureSpec("txn_count_28d", "valid transactions in the last 28 days", WINDOW_28D, False),
+    FeatureSpec("amount_sum_1d", "total amount in the last day", WINDOW_1D, False),
+    FeatureSpec("amount_sum_7d", "total amount in the last 7 days", WINDOW_7D, False),
+    FeatureSpec("amount_sum_28d", "total amount in the last 28 days", WINDOW_28D, False),
+    FeatureSpec("amount_mean_28d", "mean amount in the last 28 days", WINDOW_28D, True),
+    FeatureSpec("amount_max_7d", "largest amount in the last 7 days", WINDOW_7D, True),
+    FeatureSpec(
+        "distinct_categories_28d",
+        "distinct categories bought in the last 28 days",
+        WINDOW_28D,
+        False,
+    ),
+    FeatureSpec("hours_since_last_txn", "hours since the latest transaction", None, True),
+)
+FEATURE_DESCRIPTIONS: dict[str, str] = {f.name: f.description for f in FEATURES}
+FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
+FEATURES_BY_NAME: dict[str, FeatureSpec] = {f.name: f for f in FEATURES}
 
 RAW_COLUMNS = ("event_id", "user_id", "event_time", "amount", "category")
 
@@ -46,3 +66,5 @@ class FeatureVector:
     user_id: int
     as_of: datetime
     features: Mapping[str, float | None]
+    # When the batch job wrote it into the online store (naive UTC); None outside the store.
+    materialized_at: datetime | None = None

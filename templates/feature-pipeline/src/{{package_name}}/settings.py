@@ -27,6 +27,22 @@ class Settings(BaseSettings):
 
     # Any SQLAlchemy URL for SQLite or PostgreSQL; empty means a SQLite file under data_dir.
     online_store_url: str = ""
+    # A vector older than this (since the batch job materialised it) is not served.
+    online_ttl_hours: float = Field(default=48.0, gt=0)
+
+    # Ingestion quarantines events before this date or after the ingestion time itself.
+    event_time_floor: date = date(2000, 1, 1)
+
+    # The model: the latest labels (by time) are held out; training labels are purged so their
+    # outcome windows end before the holdout starts.
+    holdout_fraction: float = Field(default=0.2, gt=0.0, lt=0.9)
+
+    # The scoring service (`serve`), and its log of served vectors (kept to the newest rows).
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65_535)
+    served_log_max_rows: int = Field(default=100_000, ge=1)
+    # How many lookups `pipeline` replays through the serving path before the skew check.
+    replay_requests: int = Field(default=2_000, ge=0)
 
     # The skew check compares the whole online store and this many historic offline snapshots,
     # and fails when any feature goes past one of the thresholds.
@@ -34,6 +50,9 @@ class Settings(BaseSettings):
     skew_max_mismatch_rate: float = Field(default=0.001, ge=0.0, le=1.0)
     skew_max_psi: float = Field(default=0.1, ge=0.0)
     skew_abs_tolerance: float = Field(default=1e-6, ge=0.0)
+    # Served traffic vs the training reference: drift, not a bug, so a warning unless fail_on_drift.
+    skew_max_served_psi: float = Field(default=0.25, ge=0.0)
+    skew_fail_on_drift: bool = False
 
     @field_validator("n_days")
     @classmethod
@@ -67,6 +86,14 @@ class Settings(BaseSettings):
     @property
     def training_set_path(self) -> Path:
         return self.data_dir / "offline" / "training_set.parquet"
+
+    @property
+    def quarantined_events_path(self) -> Path:
+        return self.data_dir / "quarantine" / "events.parquet"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.data_dir / "model"
 
     @property
     def online_url(self) -> str:

@@ -7,7 +7,7 @@ rejected ("amount: numeric") instead of turning into an anonymous null.
 import pandas as pd
 import pandera.pandas as pa
 
-from ..definitions import CATEGORIES, MAX_AMOUNT
+from ..definitions import CATEGORIES, MAX_AMOUNT, MAX_USER_ID
 
 
 def parse_timestamps(text: pd.Series) -> pd.Series:
@@ -35,6 +35,13 @@ def _is_digits(text: pd.Series) -> pd.Series:
     return text.str.fullmatch(r"[0-9]+")
 
 
+def _fits_the_key(text: pd.Series) -> pd.Series:
+    # Compared as numbers of digits, then as text: no int conversion that could overflow.
+    digits = text.where(text.str.fullmatch(r"[0-9]+").fillna(False), "0").str.lstrip("0")
+    limit = str(MAX_USER_ID)
+    return digits.str.len().lt(len(limit)) | (digits.str.len().eq(len(limit)) & digits.le(limit))
+
+
 def _is_known_category(text: pd.Series) -> pd.Series:
     return text.isin(CATEGORIES)
 
@@ -48,7 +55,14 @@ def _amount_in_range(text: pd.Series) -> pd.Series:
 RAW_EVENT_SCHEMA = pa.DataFrameSchema(
     {
         "event_id": pa.Column(str, nullable=False),
-        "user_id": pa.Column(str, pa.Check(_is_digits, name="digits"), nullable=False),
+        "user_id": pa.Column(
+            str,
+            [
+                pa.Check(_is_digits, name="digits"),
+                pa.Check(_fits_the_key, name=f"at most {MAX_USER_ID}"),
+            ],
+            nullable=False,
+        ),
         "event_time": pa.Column(
             str, pa.Check(_is_timestamp, name="iso8601_timestamp"), nullable=False
         ),

@@ -1,16 +1,17 @@
 """Validate raw events: every row ends up either clean or rejected with its reasons, never lost."""
 
-import json
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 from pydantic import BaseModel, ConfigDict
 
-from ..definitions import RAW_COLUMNS
 from ..errors import InputError
+from ..files import replacing, write_json
+from .raw import read_raw_events
 from .schema import RAW_EVENT_SCHEMA, parse_amounts, parse_timestamps
 
 DUPLICATE_REASON = "event_id: duplicate delivery"
@@ -23,6 +24,8 @@ class IngestReport(BaseModel):
     rows_read: int
     rows_valid: int
     rows_rejected: int
+    # Valid rows with an implausible event time, kept apart in data/quarantine/ with the reason.
+    rows_quarantined: int = 0
     # A row can fail several checks, so these counts can add up to more than rows_rejected.
     failures_by_check: dict[str, int]
 
@@ -31,28 +34,29 @@ class IngestReport(BaseModel):
 class IngestResult:
     clean: pd.DataFrame
     rejected: pd.DataFrame
+    quarantined: pd.DataFrame
     report: IngestReport
 
 
-def read_raw_events(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise InputError(f"{path}: no such file (expected a CSV of raw events; run `generate`)")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: not a readable CSV ({err})") from err
-    if tuple(frame.columns) != RAW_COLUMNS:
-        raise InputError(
-            f"{path}: expected columns {','.join(RAW_COLUMNS)}, got {','.join(frame.columns)}"
-        )
-    return frame
+@dataclass(frozen=True)
+class PlausibleTimes:
+    """Event times a row may carry: from the floor (inclusive) to the ingestion time."""
+
+    floor: date
+    ingested_at: datetime  # naive UTC
+
+    @classmethod
+    def until_now(cls, floor: date) -> "PlausibleTimes":
+        return cls(floor, datetime.now(UTC).replace(tzinfo=None))
 
 
-def validate_events(raw: pd.DataFrame, source: str) -> IngestResult:
+def validate_events(raw: pd.DataFrame, source: str, plausible: PlausibleTimes) -> IngestResult:
     """Check every row against the schema, then keep the first *valid* copy of each event.
 
     Deduplicating after validation means a corrupted delivery followed by a good retry keeps the
-    retry, the same rule the serving path follows (it can only dedupe what it accepted).
+    retry, the same rule the serving path follows (it can only dedupe what it accepted). A row
+    that passes the schema but is dated before the floor or after the ingestion time is
+    quarantined: one event dated 2030 would otherwise stretch every user's snapshots to 2030.
     """
     raw = raw.reset_index(drop=True)
     reasons = pd.Series([""] * len(raw), index=raw.index, dtype=object)
@@ -68,22 +72,41 @@ def validate_events(raw: pd.DataFrame, source: str) -> IngestResult:
             failures[reason] += 1
             reasons[index] = f"{reasons[index]}; {reason}" if reasons[index] else reason
 
-    valid = reasons.eq("")
+    times = parse_timestamps(raw["event_time"])
+    early = reasons.eq("") & times.lt(pd.Timestamp(plausible.floor))
+    late = reasons.eq("") & times.gt(pd.Timestamp(plausible.ingested_at))
+    quarantine = pd.Series("", index=raw.index, dtype=object)
+    quarantine[early] = f"event_time: before {plausible.floor:%Y-%m-%d}"
+    quarantine[late] = (
+        f"event_time: after the ingestion time {plausible.ingested_at:%Y-%m-%d %H:%M}"
+    )
+    for held_reason, count in quarantine[early | late].value_counts().items():
+        failures[str(held_reason)] = int(count)
+
+    valid = reasons.eq("") & quarantine.eq("")
     duplicate = valid & raw["event_id"].where(valid).duplicated(keep="first")
     reasons[duplicate] = DUPLICATE_REASON
     failures[DUPLICATE_REASON] = int(duplicate.sum())
 
     bad = reasons.ne("")
+    held = quarantine.ne("")
     rejected = raw[bad].assign(reason=reasons[bad])
-    clean = _typed(raw[~bad])
+    quarantined = raw[held].assign(reason=quarantine[held])
+    clean = _typed(raw[~bad & ~held])
     report = IngestReport(
         source=source,
         rows_read=len(raw),
         rows_valid=len(clean),
         rows_rejected=len(rejected),
+        rows_quarantined=len(quarantined),
         failures_by_check={k: v for k, v in sorted(failures.items()) if v},
     )
-    return IngestResult(clean=clean, rejected=rejected.reset_index(drop=True), report=report)
+    return IngestResult(
+        clean=clean,
+        rejected=rejected.reset_index(drop=True),
+        quarantined=quarantined.reset_index(drop=True),
+        report=report,
+    )
 
 
 def _typed(rows: pd.DataFrame) -> pd.DataFrame:
@@ -99,12 +122,29 @@ def _typed(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def ingest_file(
-    raw_path: Path, clean_path: Path, rejected_path: Path, report_path: Path
+    raw_path: Path,
+    clean_path: Path,
+    rejected_path: Path,
+    quarantine_path: Path,
+    report_path: Path,
+    plausible: PlausibleTimes,
 ) -> IngestReport:
-    result = validate_events(read_raw_events(raw_path), source=str(raw_path))
-    for path, frame in ((clean_path, result.clean), (rejected_path, result.rejected)):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_parquet(path, index=False)
-    report_path.parent.mkdir(parents=True, exist_ok=True)
-    report_path.write_text(json.dumps(result.report.model_dump(), indent=2) + "\n")
+    """Validate, then replace all four outputs together; nothing is written if the step fails.
+
+    A file without a single valid event is an error, not an empty clean file: writing one would
+    replace the last good ingestion with nothing.
+    """
+    result = validate_events(read_raw_events(raw_path), str(raw_path), plausible)
+    if result.clean.empty:
+        r = result.report
+        raise InputError(
+            f"{raw_path}: no valid events ({r.rows_read} rows read, {r.rows_rejected} rejected, "
+            f"{r.rows_quarantined} quarantined); expected at least one; previous outputs kept"
+        )
+    outputs = (clean_path, rejected_path, quarantine_path)
+    with replacing(*outputs) as temporaries:
+        frames = (result.clean, result.rejected, result.quarantined)
+        for temporary, frame in zip(temporaries, frames, strict=True):
+            frame.to_parquet(temporary, index=False)
+    write_json(report_path, result.report.model_dump())
     return result.report

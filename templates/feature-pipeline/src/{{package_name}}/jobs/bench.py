@@ -18,6 +18,7 @@ import duckdb
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from ..files import write_json
 from ..offline.batch_features import connect_events, default_cutoff, snapshot_relation
 from ..offline.reference_sql import range_join_relation
 from ..online.serving import load_event_log
@@ -100,8 +101,8 @@ def run_bench(
         tiled_s, range_join_s, speedup = _tiled_vs_range_join(local, runs)
         training_s = _median_seconds(lambda: steps.training_set(local), runs)
         materialize_s = _median_seconds(lambda: steps.materialize_online(local), runs)
-        skew_s = _median_seconds(lambda: steps.skew_check(local), runs)
-        vectors = sum(steps.skew_check(local).compared.values())
+        skew_s = _median_seconds(lambda: steps.parity_check(local), runs)
+        vectors = sum(steps.parity_check(local).compared.values())
         stages = [
             _stage("ingest (CSV -> pandera -> Parquet)", raw_rows, "raw rows", ingest_s),
             _stage("features step (tiled SQL -> Parquet)", report.rows_valid, "events", features_s),
@@ -109,8 +110,8 @@ def run_bench(
             _stage("  tiled SQL, paired run", snapshots, "snapshots", tiled_s),
             _stage("  range-join SQL (baseline), paired", snapshots, "snapshots", range_join_s),
             _stage("training set (ASOF JOIN)", labels, "labels", training_s),
-            _stage("materialise (SQLite upsert)", users, "users", materialize_s),
-            _stage("skew check (end to end)", vectors, "vectors", skew_s),
+            _stage("materialise (SQLite, build + swap)", users, "users", materialize_s),
+            _stage("parity check (end to end)", vectors, "vectors", skew_s),
         ]
         p50, p99 = _serving_latency_us(local)
         scaling = [_scaling_point(local, n, min(runs, 3)) for n in scaling_users]
@@ -131,7 +132,7 @@ def run_bench(
         batch_over_serving=(snapshots / features_s) / (1e6 / p50),
         scaling=scaling,
     )
-    steps.write_json(settings.reports_dir / "bench.json", result.model_dump(mode="json"))
+    write_json(settings.reports_dir / "bench.json", result.model_dump(mode="json"))
     return result
 
 

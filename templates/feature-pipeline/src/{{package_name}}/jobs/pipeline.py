@@ -2,9 +2,12 @@
 
 from pydantic import BaseModel, ConfigDict
 
+from ..files import write_json
 from ..ingest.validate import IngestReport
+from ..model.summary import TrainingSummary
 from ..settings import Settings
 from ..skew.check import SkewReport, skew_table
+from ..skew.served import ServedSkewReport, served_skew_table
 from . import steps
 
 
@@ -15,13 +18,16 @@ class PipelineSummary(BaseModel):
     ingest: IngestReport
     snapshot_rows: int
     training: steps.TrainingSetSummary
+    model: TrainingSummary
     online_rows: int
-    skew: SkewReport
+    parity: SkewReport
+    replayed_requests: int
+    skew: ServedSkewReport
     seconds: dict[str, float]
 
 
 def run_pipeline(settings: Settings) -> PipelineSummary:
-    """Run every step; the skew report is returned (and written) whether it passed or not.
+    """Run every step; the check reports are returned (and written) whether they passed or not.
 
     The synthetic source is generated unless settings.events_csv names a CSV of your own.
     """
@@ -32,13 +38,19 @@ def run_pipeline(settings: Settings) -> PipelineSummary:
     ingested = steps.timed(lambda: steps.ingest(settings))
     snapshots = steps.timed(lambda: steps.compute_features(settings))
     training = steps.timed(lambda: steps.training_set(settings))
+    model = steps.timed(lambda: steps.train(settings))
     online = steps.timed(lambda: steps.materialize_online(settings))
+    parity = steps.timed(lambda: steps.parity_check(settings))
+    replayed = steps.timed(lambda: steps.replay_traffic(settings, settings.replay_requests))
     skew = steps.timed(lambda: steps.skew_check(settings))
     for name, step in (
         ("ingest", ingested),
         ("features", snapshots),
         ("training_set", training),
+        ("train", model),
         ("materialize", online),
+        ("parity_check", parity),
+        ("replay_traffic", replayed),
         ("skew_check", skew),
     ):
         seconds[name] = step.seconds
@@ -47,16 +59,19 @@ def run_pipeline(settings: Settings) -> PipelineSummary:
         ingest=ingested.value,
         snapshot_rows=snapshots.value,
         training=training.value,
+        model=model.value,
         online_rows=online.value,
+        parity=parity.value,
+        replayed_requests=replayed.value,
         skew=skew.value,
         seconds=seconds,
     )
-    steps.write_json(settings.reports_dir / "pipeline.json", summary.model_dump(mode="json"))
+    write_json(settings.reports_dir / "pipeline.json", summary.model_dump(mode="json"))
     return summary
 
 
 def format_summary(summary: PipelineSummary, settings: Settings) -> str:
-    ingest, training = summary.ingest, summary.training
+    ingest, training, holdout = summary.ingest, summary.training, summary.model.holdout
     return "\n".join(
         [
             f"ingest: {ingest.rows_read} rows, {ingest.rows_valid} valid, "
@@ -64,8 +79,13 @@ def format_summary(summary: PipelineSummary, settings: Settings) -> str:
             f"features: {summary.snapshot_rows} daily snapshots",
             f"training set: {training.rows} rows, {training.positive_rate:.1%} positive, "
             f"{training.without_history} without history",
+            f"model: holdout ROC AUC {holdout.roc_auc:.3f}, average precision "
+            f"{holdout.average_precision:.3f}, Brier {holdout.brier:.4f} (constant "
+            f"{holdout.baseline_brier:.4f}) on {holdout.rows} later labels",
             f"online store: {summary.online_rows} users",
-            skew_table(summary.skew),
+            skew_table(summary.parity),
+            f"replayed {summary.replayed_requests} requests through the serving path",
+            served_skew_table(summary.skew),
             f"pipeline took {sum(summary.seconds.values()):.1f} s "
             f"({settings.reports_dir / 'pipeline.json'})",
         ]

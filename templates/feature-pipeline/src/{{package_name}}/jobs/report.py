@@ -1,8 +1,9 @@
 """`make report`: reports/RESULTS.md with tables and PNG plots, from the files the jobs wrote.
 
-It reads reports/pipeline.json (`make pipeline`), reports/bench.json (`make bench`),
-reports/skew_drills.json (`skew-drills`, which `make report` runs first) and the training set,
-and computes nothing new: every number in it comes from a command anyone can rerun.
+It renders what exists and names the command for the rest: reports/pipeline.json (`make
+pipeline`, required), the model's metrics (reports/model.json), the served skew check and its
+drills (reports/skew.json, reports/skew_drills.json), the parity drills and reports/bench.json
+(`make bench`). It computes nothing new: every number comes from a command anyone can rerun.
 """
 
 import json
@@ -14,59 +15,97 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from ..definitions import FEATURE_NAMES
 from ..errors import InputError
+from ..model.artifact import read_metadata
 from ..settings import Settings
+from ..skew.reference import FeatureReference
 
 
-def _load(path: Path, command: str) -> dict[str, Any]:
+def _optional(path: Path) -> dict[str, Any] | None:
     if not path.is_file():
-        raise InputError(f"{path}: missing (run `{command}` first)")
+        return None
     data: dict[str, Any] = json.loads(path.read_text())
     return data
 
 
+def _missing(what: str, command: str) -> list[str]:
+    return [f"_Not measured yet: run `{command}` to fill in {what}._", ""]
+
+
 def write_report(settings: Settings) -> Path:
     out = settings.reports_dir
-    pipeline = _load(out / "pipeline.json", "make pipeline")
-    bench = _load(out / "bench.json", "make bench")
-    drills = _load(out / "skew_drills.json", "skew-drills")["drills"]
-    if not settings.training_set_path.is_file():
-        raise InputError(f"{settings.training_set_path}: missing (run `make pipeline` first)")
+    pipeline = _optional(out / "pipeline.json")
+    if pipeline is None or not settings.training_set_path.is_file():
+        raise InputError(f"{out / 'pipeline.json'}: missing (run `make pipeline` first)")
     training = pd.read_parquet(settings.training_set_path)
+    model = read_metadata(settings.model_dir)
+    bench = _optional(out / "bench.json")
+    skew_drills = _optional(out / "skew_drills.json")
+    parity_drills = _optional(out / "parity_drills.json")
+    served_path = out / "served_sample.parquet"
+    served = pd.read_parquet(served_path) if served_path.is_file() else None
 
-    _plot_throughput(bench, out / "throughput.png")
-    _plot_scaling(bench, out / "scaling.png")
-    _plot_skew(pipeline["skew"], out / "skew.png")
     _plot_feature_lag(training, out / "feature_lag.png")
+    _plot_parity(pipeline["parity"], out / "parity.png")
+    if served is not None and model is not None:
+        _plot_served_vs_training(served, model, out / "served_vs_training.png")
+    if bench is not None:
+        _plot_throughput(bench, out / "throughput.png")
+        _plot_scaling(bench, out / "scaling.png")
+    sections = [
+        _header(pipeline, bench),
+        _ingestion(pipeline),
+        _training(pipeline),
+        _model(model),
+        _served_skew(pipeline["skew"], served is not None and model is not None, skew_drills),
+        _parity(pipeline["parity"], parity_drills),
+        _throughput(bench),
+    ]
     path = out / "RESULTS.md"
-    path.write_text(_markdown(pipeline, bench, drills))
+    path.write_text("\n".join(line for section in sections for line in section))
     return path
 
 
-def _markdown(pipeline: dict[str, Any], bench: dict[str, Any], drills: list[Any]) -> str:
-    ingest, skew, training = pipeline["ingest"], pipeline["skew"], pipeline["training"]
-    machine = bench["machine"]
-    compared = " and ".join(f"{n:,} vectors from the {src}" for src, n in skew["compared"].items())
+def _header(pipeline: dict[str, Any], bench: dict[str, Any] | None) -> list[str]:
     lines = [
         "# Results",
         "",
-        "Written by `make report` from `make pipeline` and `make bench`; rerun them to refresh.",
-        f"Machine: {machine['cpus']} CPUs, Python {machine['python']}, "
-        f"DuckDB {machine['duckdb']}, {machine['platform']}.",
-        "",
+        "Written by `make report` from the files `make pipeline`, `make bench` and the drills "
+        "write; rerun them to refresh.",
+    ]
+    if bench is not None:
+        machine = bench["machine"]
+        lines.append(
+            f"Machine: {machine['cpus']} CPUs, Python {machine['python']}, "
+            f"DuckDB {machine['duckdb']}, {machine['platform']}."
+        )
+    return [*lines, ""]
+
+
+def _ingestion(pipeline: dict[str, Any]) -> list[str]:
+    ingest = pipeline["ingest"]
+    return [
         "## Ingestion",
         "",
         f"{ingest['rows_read']:,} raw rows: {ingest['rows_valid']:,} valid, "
-        f"{ingest['rows_rejected']:,} rejected (kept with their reasons, none dropped silently).",
+        f"{ingest['rows_rejected']:,} rejected and {ingest.get('rows_quarantined', 0):,} "
+        "quarantined (implausible event times), each kept with its reason; none dropped silently.",
         "",
         "| check | failing rows |",
         "|---|---:|",
         *[f"| {check} | {n:,} |" for check, n in ingest["failures_by_check"].items()],
         "",
+    ]
+
+
+def _training(pipeline: dict[str, Any]) -> list[str]:
+    training = pipeline["training"]
+    return [
         "## Features and training set",
         "",
         f"{pipeline['snapshot_rows']:,} daily snapshots in the offline store, "
@@ -77,44 +116,126 @@ def _markdown(pipeline: dict[str, Any], bench: dict[str, Any], drills: list[Any]
         "",
         "![feature lag](feature_lag.png)",
         "",
-        "## Train/serve skew",
+    ]
+
+
+def _model(model: dict[str, Any] | None) -> list[str]:
+    lines = ["## Model", ""]
+    if model is None:
+        return [*lines, *_missing("the model's metrics", "train")]
+    split, holdout = model["training"], model["training"]["holdout"]
+    return [
+        *lines,
+        f"`{model['estimator']}` version `{model['version']}`, trained on "
+        f"{split['train_rows']:,} labels before {split['train_until'][:10]}; "
+        f"{split['purged_rows']:,} labels whose 7-day outcome reached into the holdout were "
+        f"dropped. Holdout: the {holdout['rows']:,} labels from {split['holdout_from'][:10]} on "
+        f"({holdout['positive_rate']:.1%} positive), a later period, never a random split.",
         "",
-        f"Stored features vs the serving path recomputing them from raw events: {compared}, "
-        f"as of {skew['as_of_min']} to {skew['as_of_max']}; thresholds: mismatch rate <= "
-        f"{skew['thresholds']['max_mismatch_rate']:.2%}, "
-        f"PSI <= {skew['thresholds']['max_psi']}. "
-        f"Result: **{'passed' if skew['passed'] else 'FAILED'}**.",
+        "| holdout metric | model | constant (training positive rate) |",
+        "|---|---:|---:|",
+        f"| ROC AUC | {holdout['roc_auc']:.3f} | 0.500 |",
+        f"| average precision | {holdout['average_precision']:.3f} | "
+        f"{holdout['positive_rate']:.3f} |",
+        f"| Brier score | {holdout['brier']:.4f} | {holdout['baseline_brier']:.4f} |",
+        f"| log loss | {holdout['log_loss']:.4f} | {holdout['baseline_log_loss']:.4f} |",
+        "",
+    ]
+
+
+def _served_skew(skew: dict[str, Any], plotted: bool, drills: dict[str, Any] | None) -> list[str]:
+    t = skew["thresholds"]
+    lines = [
+        "## Train/serve skew on served traffic",
+        "",
+        f"{skew['requests']:,} logged predictions (model {', '.join(skew['model_versions'])}), "
+        "each compared value by value with the offline store as of its serving time "
+        f"(tolerance {t['abs_tolerance']:g}, mismatch rate <= {t['max_mismatch_rate']:.2%}); "
+        f"served snapshot time differed in {skew['as_of_mismatch_rate']:.2%} of them. "
+        f"Result: **{'passed' if skew['passed'] else 'FAILED'}**. The distance to the training "
+        f"reference is drift, reported above {t['max_distribution_distance']}"
+        f"{'' if t['fail_on_drift'] else ' as a warning'}.",
+        "",
+        "| feature | mismatch rate | max abs diff | vs training |",
+        "|---|---:|---:|---:|",
+        *[
+            f"| {f['feature']} | {f['mismatch_rate']:.2%} | {f['max_abs_diff']:.3g} | "
+            f"{f['distance_name']} {f['distance']:.3f} |"
+            for f in skew["features"]
+        ],
+        "",
+        *[f"- drift warning: {w}" for w in skew["drift_warnings"]],
+        "",
+    ]
+    if plotted:
+        lines += ["![served vs training](served_vs_training.png)", ""]
+    lines += ["### Serving drills", ""]
+    if drills is None:
+        return [*lines, *_missing("the serving drills", "skew-drills")]
+    return [
+        *lines,
+        "Bugs injected into the serving path; the check sees only the log of what was served.",
+        "",
+        "| drill | what goes wrong | caught | flagged | worst mismatch |",
+        "|---|---|---|---|---:|",
+        *[
+            f"| {d['drill']} | {d['description']} | {_caught(d, control=i == 0)} | "
+            f"{_flagged(d['flagged'])} | {d['worst_mismatch_rate']:.2%} |"
+            for i, d in enumerate(drills["drills"])
+        ],
+        "",
+    ]
+
+
+def _parity(parity: dict[str, Any], drills: dict[str, Any] | None) -> list[str]:
+    compared = " and ".join(f"{n:,} vectors from the {s}" for s, n in parity["compared"].items())
+    lines = [
+        "## Parity of the two feature implementations",
+        "",
+        f"The SQL-built stores vs the independent Python path recomputing them from raw events: "
+        f"{compared}, as of {parity['as_of_min']} to {parity['as_of_max']}. "
+        f"Result: **{'passed' if parity['passed'] else 'FAILED'}**.",
         "",
         "| feature | mismatch rate | max abs diff | PSI |",
         "|---|---:|---:|---:|",
         *[
             f"| {f['feature']} | {f['mismatch_rate']:.2%} | {f['max_abs_diff']:.3g} | "
             f"{f['psi']:.4f} |"
-            for f in skew["features"]
+            for f in parity["features"]
         ],
         "",
-        "![skew](skew.png)",
+        "![parity](parity.png)",
         "",
-        "### Skew drills",
+        "### Streaming-path drills",
         "",
-        "The same check with the events replayed through serving bugs real services have shipped "
-        "(`skew-drills`); each must fail it.",
-        "",
+    ]
+    if drills is None:
+        return [*lines, *_missing("the streaming-path drills", "parity-drills")]
+    rows = drills["drills"]
+    return [
+        *lines,
         "| drill | what goes wrong | caught | features flagged | worst mismatch | worst PSI |",
         "|---|---|---|---|---:|---:|",
         *[
             f"| {d['drill']} | {d['description']} | {'yes' if d['caught'] else '**NO**'} | "
             f"{_flagged(d['flagged_features'])} | {d['worst_mismatch_rate']:.2%} | "
             f"{d['worst_psi']:.3f} |"
-            for d in drills
+            for d in rows
         ],
         "",
-        f"{sum(d['worst_psi'] <= skew['thresholds']['max_psi'] for d in drills)} of {len(drills)} "
+        f"{sum(d['worst_psi'] <= parity['thresholds']['max_psi'] for d in rows)} of {len(rows)} "
         "drills left every feature's PSI under its threshold: a distribution monitor alone would "
         "have missed them, the per-vector mismatch rate did not.",
         "",
-        "## Throughput",
-        "",
+    ]
+
+
+def _throughput(bench: dict[str, Any] | None) -> list[str]:
+    lines = ["## Throughput", ""]
+    if bench is None:
+        return [*lines, *_missing("throughput and latency", "make bench")]
+    return [
+        *lines,
         f"{bench['n_users']:,} users x {bench['n_days']} days, median of {bench['runs']} runs.",
         "",
         "| stage | rows | unit | median s | rows/s |",
@@ -127,7 +248,7 @@ def _markdown(pipeline: dict[str, Any], bench: dict[str, Any], drills: list[Any]
         "",
         f"Tiled snapshot SQL vs the direct range join (the baseline, in alternating pairs): "
         f"**{bench['tiled_over_range_join']:.1f}x** faster. "
-        f"Serving path per request: p50 {bench['serving_p50_us']:.1f} us, "
+        f"Python feature path per request: p50 {bench['serving_p50_us']:.1f} us, "
         f"p99 {bench['serving_p99_us']:.1f} us. Batch SQL computes feature vectors "
         f"{bench['batch_over_serving']:.1f}x faster than the per-request Python path.",
         "",
@@ -144,7 +265,12 @@ def _markdown(pipeline: dict[str, Any], bench: dict[str, Any], drills: list[Any]
         "![scaling](scaling.png)",
         "",
     ]
-    return "\n".join(lines)
+
+
+def _caught(drill: dict[str, Any], control: bool) -> str:
+    if control:  # the run without a bug must pass
+        return "**FAILED**" if drill["caught"] else "passes (control)"
+    return "yes" if drill["caught"] else "**NO**"
 
 
 def _flagged(features: list[str]) -> str:
@@ -180,7 +306,7 @@ def _plot_scaling(bench: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
-def _plot_skew(skew: dict[str, Any], path: Path) -> None:
+def _plot_parity(skew: dict[str, Any], path: Path) -> None:
     names = [f["feature"] for f in skew["features"]]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.5), sharey=True)
     for ax, key, limit, title, fmt in (
@@ -217,4 +343,28 @@ def _plot_feature_lag(training: pd.DataFrame, path: Path) -> None:
     ax.set_title("Point-in-time join: every feature predates its label")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _plot_served_vs_training(served: pd.DataFrame, model: dict[str, Any], path: Path) -> None:
+    """Per feature, the training reference's share of each bin next to the served share."""
+    references = [FeatureReference.model_validate(r) for r in model["references"]]
+    columns = 5
+    rows = -(-len(references) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.6 * rows))
+    for ax, reference in zip(np.ravel(axes), references, strict=False):
+        values = served[reference.feature].to_numpy(dtype="float64")
+        served_shares = reference.shares_of(values)
+        x = np.arange(len(reference.shares))
+        ax.bar(x - 0.2, reference.shares, width=0.4, label="training", color="#4c72b0")
+        ax.bar(x + 0.2, served_shares, width=0.4, label="served", color="#dd8452")
+        ax.set_title(reference.feature, fontsize=9)
+        ax.set_xticks([x[-1]], ["null"], fontsize=7)
+        ax.tick_params(axis="y", labelsize=7)
+    for ax in np.ravel(axes)[len(references) :]:
+        ax.axis("off")
+    np.ravel(axes)[0].legend(fontsize=7)
+    fig.suptitle("Served traffic vs the training reference (share per training-quantile bin)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
     plt.close(fig)

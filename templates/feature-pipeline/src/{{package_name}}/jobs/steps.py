@@ -1,9 +1,9 @@
 """The pipeline's steps, each reading and writing files so it can also run on its own.
 
-generate -> ingest -> features -> training-set -> materialize -> skew-check
+generate -> ingest -> features -> training-set -> train -> materialize -> parity-check
+-> replay-traffic -> skew-check
 """
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,9 +14,12 @@ from typing import Generic, TypeVar
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from ..definitions import FeatureVector
+from ..definitions import MAX_USER_ID, FeatureVector
 from ..errors import InputError
-from ..ingest.validate import IngestReport, ingest_file
+from ..files import write_atomically, write_json
+from ..ingest.validate import IngestReport, PlausibleTimes, ingest_file
+from ..model.artifact import load_bundle, save_bundle
+from ..model.summary import TrainingSummary
 from ..offline.batch_features import (
     connect_events,
     default_cutoff,
@@ -26,9 +29,21 @@ from ..offline.batch_features import (
 from ..offline.training_set import build_training_set, sample_label_times
 from ..online.serving import load_event_log
 from ..online.store import OnlineStore, materialize
+from ..service.scoring import Scorer
+from ..service.served_log import ServedLog
 from ..settings import Settings
 from ..skew.check import SkewReport, SkewThresholds, compare
 from ..skew.drills import DRILLS, DrillResult, run_drill
+from ..skew.served import ServedSkewReport, ServedThresholds, check_served
+from ..skew.serving_drills import (
+    CONTROL,
+    SERVING_DRILLS,
+    DrillContext,
+    ServingDrillResult,
+    replay,
+    run_serving_drill,
+    sample_entities,
+)
 from ..source.synthetic import SourceSpec, generate_events, write_events
 
 T = TypeVar("T")
@@ -76,7 +91,9 @@ def ingest(settings: Settings) -> IngestReport:
         settings.raw_events_path,
         settings.clean_events_path,
         settings.rejected_events_path,
+        settings.quarantined_events_path,
         settings.reports_dir / "ingest.json",
+        PlausibleTimes.until_now(settings.event_time_floor),
     )
 
 
@@ -101,8 +118,7 @@ def training_set(settings: Settings) -> TrainingSetSummary:
         training = build_training_set(con, labels, offline)
     finally:
         con.close()
-    settings.training_set_path.parent.mkdir(parents=True, exist_ok=True)
-    training.to_parquet(settings.training_set_path, index=False)
+    write_atomically(settings.training_set_path, lambda p: training.to_parquet(p, index=False))
     lag = (training["label_time"] - training["feature_as_of"]).max()
     return TrainingSetSummary(
         rows=len(training),
@@ -145,20 +161,109 @@ def skew_thresholds(settings: Settings) -> SkewThresholds:
     )
 
 
-def skew_check(settings: Settings) -> SkewReport:
-    """Compare and write reports/skew.json; the caller decides what a failure means."""
+def parity_check(settings: Settings) -> SkewReport:
+    """SQL-built stores vs the Python path; writes reports/parity.json, the caller judges."""
     vectors = stored_vectors(settings)
     log = load_event_log(settings.raw_events_path)
     report = compare(vectors, log, skew_thresholds(settings))
-    write_json(settings.reports_dir / "skew.json", report.model_dump(mode="json"))
+    write_json(settings.reports_dir / "parity.json", report.model_dump(mode="json"))
     return report
 
 
-def skew_drills(settings: Settings) -> list[DrillResult]:
-    """Every drill against the current stores; writes reports/skew_drills.json."""
+def parity_drills(settings: Settings) -> list[DrillResult]:
+    """Every streaming-path drill against the current stores; writes reports/parity_drills.json."""
     vectors = stored_vectors(settings)
     raw = _existing(settings.raw_events_path, "generate")
     results = [run_drill(d, raw, vectors, skew_thresholds(settings)) for d in DRILLS]
+    write_json(
+        settings.reports_dir / "parity_drills.json",
+        {"drills": [r.model_dump(mode="json") for r in results]},
+    )
+    return results
+
+
+def train(settings: Settings) -> TrainingSummary:
+    """Fit the model on the training set, save it with its references; reports/model.json."""
+    from ..model.train import train_model  # scikit-learn loads only for the jobs that need it
+
+    training = pd.read_parquet(_existing(settings.training_set_path, "training-set"))
+    bundle, summary = train_model(training, settings.holdout_fraction, settings.seed)
+    save_bundle(bundle, settings.model_dir)
+    write_json(settings.reports_dir / "model.json", bundle.metadata)
+    return summary
+
+
+def served_thresholds(settings: Settings) -> ServedThresholds:
+    return ServedThresholds(
+        max_mismatch_rate=settings.skew_max_mismatch_rate,
+        abs_tolerance=settings.skew_abs_tolerance,
+        max_distribution_distance=settings.skew_max_served_psi,
+        fail_on_drift=settings.skew_fail_on_drift,
+    )
+
+
+def ttl(settings: Settings) -> timedelta:
+    return timedelta(hours=settings.online_ttl_hours)
+
+
+def replay_traffic(settings: Settings, requests: int) -> int:
+    """Score `requests` random users through the serving path and log them, as `serve` does."""
+    bundle = load_bundle(settings.model_dir)
+    store = OnlineStore(settings.online_url)
+    try:
+        log = ServedLog(store, settings.served_log_max_rows)
+        served = replay(
+            Scorer(store, bundle, ttl(settings)),
+            sample_entities(store, requests, settings.seed),
+        )
+        for record in served:
+            log.record(record)
+        log.flush()
+    finally:
+        store.close()
+    return len(served)
+
+
+def skew_check(settings: Settings) -> ServedSkewReport:
+    """The served log vs the offline store as of each request; writes reports/skew.json."""
+    bundle = load_bundle(settings.model_dir)
+    store = OnlineStore(settings.online_url)
+    try:
+        served = ServedLog(store, settings.served_log_max_rows).read()
+    finally:
+        store.close()
+    report = check_served(
+        served,
+        _existing(settings.offline_features_path, "features"),
+        bundle,
+        served_thresholds(settings),
+    )
+    write_json(settings.reports_dir / "skew.json", report.model_dump(mode="json"))
+    # The served vectors for the report's served-vs-training plots.
+    write_atomically(
+        settings.reports_dir / "served_sample.parquet",
+        lambda p: served.to_parquet(p, index=False),
+    )
+    return report
+
+
+def skew_drills(settings: Settings, requests: int = 500) -> list[ServingDrillResult]:
+    """Serving-path bugs replayed through the scorer; each must fail the served skew check."""
+    bundle = load_bundle(settings.model_dir)
+    store = OnlineStore(settings.online_url)
+    try:
+        ctx = DrillContext(
+            store=store,
+            offline_features=_existing(settings.offline_features_path, "features"),
+            raw_events=_existing(settings.raw_events_path, "generate"),
+        )
+        entities = sample_entities(store, requests, settings.seed + 1)
+        results = [
+            run_serving_drill(d, ctx, bundle, entities, served_thresholds(settings), ttl(settings))
+            for d in (CONTROL, *SERVING_DRILLS)
+        ]
+    finally:
+        store.close()
     write_json(
         settings.reports_dir / "skew_drills.json",
         {"drills": [r.model_dump(mode="json") for r in results]},
@@ -168,6 +273,8 @@ def skew_drills(settings: Settings) -> list[DrillResult]:
 
 def lookup(settings: Settings, user_id: int) -> FeatureVector:
     """One user's features from the online store, as a serving request reads them."""
+    if not 0 <= user_id <= MAX_USER_ID:
+        raise InputError(f"user {user_id}: expected a user id between 0 and {MAX_USER_ID}")
     store = OnlineStore(settings.online_url)
     try:
         record = store.get(user_id)
@@ -183,11 +290,6 @@ def explain(settings: Settings, user_id: int) -> tuple[FeatureVector, dict[str, 
     record = lookup(settings, user_id)
     log = load_event_log(settings.raw_events_path)
     return record, log.features_at(user_id, record.as_of.replace(tzinfo=UTC))
-
-
-def write_json(path: Path, payload: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=2) + "\n")
 
 
 def _existing(path: Path, producing_step: str) -> Path:

@@ -14,6 +14,7 @@ import duckdb
 
 from ..definitions import CATEGORIES, FEATURE_NAMES, WINDOW_7D, WINDOW_28D, FeatureVector
 from ..errors import InputError
+from ..files import write_atomically
 
 # Daily tiles: one row per user and day with that day's partial aggregates, placed at the first
 # snapshot that sees the day (its next midnight). Because windows are whole days ending at a
@@ -96,8 +97,8 @@ def snapshot_relation(con: duckdb.DuckDBPyConnection, cutoff: datetime) -> duckd
 
 def write_snapshots(con: duckdb.DuckDBPyConnection, cutoff: datetime, path: Path) -> int:
     """Compute every snapshot up to `cutoff` into a Parquet file; returns the row count."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    snapshot_relation(con, cutoff).write_parquet(str(path))
+    relation = snapshot_relation(con, cutoff)
+    write_atomically(path, lambda p: relation.write_parquet(str(p)))
     [(rows,)] = con.sql(f"SELECT count(*) FROM read_parquet('{path}')").fetchall()
     return int(rows)
 

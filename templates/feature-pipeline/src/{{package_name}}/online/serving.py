@@ -6,7 +6,6 @@ request asks about. It deliberately shares no code with the batch SQL, only the 
 the skew check compares the two.
 """
 
-import csv
 import math
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
@@ -14,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..definitions import CATEGORIES, MAX_AMOUNT, WINDOW_1D, WINDOW_7D, WINDOW_28D
-from ..errors import InputError
+from ..definitions import CATEGORIES, MAX_AMOUNT, MAX_USER_ID, WINDOW_1D, WINDOW_7D, WINDOW_28D
+from ..ingest.raw import raw_event_rows
 
 _CATEGORIES = frozenset(CATEGORIES)
 
@@ -40,6 +39,8 @@ def parse_event(raw: Mapping[str, str | None]) -> ServingEvent | None:
     except (KeyError, ValueError):
         return None
     if not event_id or not (user_text.isascii() and user_text.isdigit()) or when.tzinfo is None:
+        return None
+    if int(user_text) > MAX_USER_ID:
         return None
     if not (0.0 < amount <= MAX_AMOUNT) or category not in _CATEGORIES:
         return None
@@ -135,10 +136,7 @@ def _empty_features() -> dict[str, float]:
 
 
 def load_event_log(path: Path) -> EventLog:
-    """Replay a raw CSV export through the service's own parser, as a stream consumer would."""
-    if not path.is_file():
-        raise InputError(f"{path}: no such file (expected a CSV of raw events; run `generate`)")
+    """Replay a raw export through the service's own parser, as a stream consumer would."""
     log = EventLog()
-    with path.open(newline="") as handle:
-        log.extend(csv.DictReader(handle))
+    log.extend(raw_event_rows(path))
     return log

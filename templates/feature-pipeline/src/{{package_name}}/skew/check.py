@@ -82,11 +82,10 @@ def _failures(features: list[FeatureSkew], thresholds: SkewThresholds) -> list[s
     return failures
 
 
-def raise_on_failure(report: SkewReport) -> None:
-    if report.failures:
+def raise_on_failure(failures: Sequence[str], check: str) -> None:
+    if failures:
         raise SkewCheckFailedError(
-            f"skew check failed for {len(report.failures)} threshold(s): "
-            + "; ".join(report.failures)
+            f"{check} failed for {len(failures)} threshold(s): " + "; ".join(failures)
         )
 
 
@@ -97,5 +96,7 @@ def skew_table(report: SkewReport) -> str:
         lines.append(f"{f.feature:<26}{f.mismatch_rate:>10.2%}{f.max_abs_diff:>12.3g}{f.psi:>9.4f}")
     verdict = "PASSED" if report.passed else "FAILED"
     sources = " + ".join(f"{n} from the {source}" for source, n in report.compared.items())
-    lines.append(f"skew check {verdict}: {sources}, as of {report.as_of_min} to {report.as_of_max}")
+    lines.append(
+        f"parity check {verdict}: {sources}, as of {report.as_of_min} to {report.as_of_max}"
+    )
     return "\n".join(lines)

@@ -6,7 +6,6 @@ which features it flagged. `make report` publishes the table; the tests require 
 fail the check.
 """
 
-import csv
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from ..definitions import FeatureVector
+from ..ingest.raw import raw_event_rows
 from ..online.serving import EventLog
 from .check import SkewThresholds, compare
 
@@ -93,8 +93,7 @@ def run_drill(
 ) -> DrillResult:
     newest = max(v.as_of for source in vectors.values() for v in source)
     log = EventLog()
-    with raw_events.open(newline="") as handle:
-        log.extend(drill.bug(csv.DictReader(handle), newest))
+    log.extend(drill.bug(raw_event_rows(raw_events), newest))
     report = compare(vectors, log, thresholds)
     flagged = sorted({failure.split(":")[0] for failure in report.failures})
     return DrillResult(

@@ -39,28 +39,37 @@ def psi(expected: np.ndarray, actual: np.ndarray, bins: int = PSI_BINS) -> float
     return float(np.sum((a_share - e_share) * np.log(a_share / e_share)))
 
 
+def quantile_edges(present: np.ndarray, bins: int = PSI_BINS) -> np.ndarray:
+    """Interior bin edges from a sample's quantiles (nulls removed).
+
+    Repeated edges (a discrete feature) collapse, so a count feature gets one bin per value
+    instead of empty duplicates.
+    """
+    if not present.size:
+        return np.array([])
+    return np.unique(np.quantile(present, np.linspace(0, 1, bins + 1)[1:-1]))
+
+
+def shares_on_edges(edges: np.ndarray, sample: np.ndarray) -> np.ndarray:
+    """Share of `sample` in each bin between `edges`, then the share of nulls."""
+    null = np.isnan(sample)
+    counts = np.bincount(
+        np.searchsorted(edges, sample[~null], side="right"), minlength=edges.size + 1
+    )
+    counts = np.append(counts, null.sum()).astype("float64")
+    shares: np.ndarray = counts / max(sample.size, 1)
+    return shares
+
+
 def bin_shares(
     expected: np.ndarray, actual: np.ndarray, bins: int = PSI_BINS
 ) -> tuple[np.ndarray, np.ndarray]:
     """Shares of each sample per bin (quantile bins of `expected`, then a null bin), floored."""
-    present = expected[~np.isnan(expected)]
-    # Interior edges from the expected sample's quantiles; repeated edges (a discrete feature)
-    # collapse, so a count feature gets one bin per value instead of empty duplicates.
-    edges = (
-        np.unique(np.quantile(present, np.linspace(0, 1, bins + 1)[1:-1]))
-        if present.size
-        else np.array([])
+    edges = quantile_edges(expected[~np.isnan(expected)], bins)
+    return (
+        np.clip(shares_on_edges(edges, expected), PSI_EPSILON, None),
+        np.clip(shares_on_edges(edges, actual), PSI_EPSILON, None),
     )
-    shares = []
-    for sample in (expected, actual):
-        null = np.isnan(sample)
-        counts = np.bincount(
-            np.searchsorted(edges, sample[~null], side="right"), minlength=edges.size + 1
-        )
-        counts = np.append(counts, null.sum()).astype("float64")
-        share = counts / max(sample.size, 1)
-        shares.append(np.clip(share, PSI_EPSILON, None))
-    return shares[0], shares[1]
 
 
 def feature_skew(

@@ -12,8 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from ..definitions import CATEGORIES, MAX_AMOUNT, RAW_COLUMNS
+from ..files import write_atomically
 
 LOCAL_OFFSETS = (("+02:00", 2 * 60), ("-05:00", -5 * 60), ("+05:30", 5 * 60 + 30))
 DIRTY_KINDS = (
@@ -69,11 +73,11 @@ def generate_events(spec: SourceSpec) -> pd.DataFrame:
     )
     frame = pd.DataFrame(
         {
-            "event_id": [f"evt-{i:08d}" for i in range(n)],
-            "user_id": users[user_idx].astype(str),
-            "event_time": _format_timestamps(pd.Series(event_time), rng),
-            "amount": [f"{a:.2f}" for a in amounts],
-            "category": np.asarray(CATEGORIES)[category_idx],
+            "event_id": _text(pc.binary_join_element_wise("evt-", _digits(np.arange(n), 8), "")),
+            "user_id": _text(pc.cast(pa.array(users[user_idx]), pa.string())),
+            "event_time": _format_timestamps(event_time.to_numpy(), rng),
+            "amount": _format_amounts(amounts),
+            "category": _text(pa.array(np.asarray(CATEGORIES, dtype=object)[category_idx])),
         },
         columns=list(RAW_COLUMNS),
     )
@@ -81,36 +85,55 @@ def generate_events(spec: SourceSpec) -> pd.DataFrame:
     return _deliver_some_twice(frame, rng, spec.dirty_fraction / 4)
 
 
-def _format_timestamps(utc: pd.Series, rng: np.random.Generator) -> list[str]:
+# Text is built with Arrow's compute kernels (C++, whole columns at a time): formatting ten
+# million timestamps or amounts row by row in Python would be most of the generator's time.
+
+
+def _text(array: pa.Array) -> pd.Series:
+    return pd.Series(array.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _digits(values: np.ndarray, width: int) -> pa.Array:
+    return pc.utf8_lpad(pc.cast(pa.array(values), pa.string()), width=width, padding="0")
+
+
+def _format_timestamps(utc: np.ndarray, rng: np.random.Generator) -> pd.Series:
     """ISO 8601 strings: mostly `Z`, a quarter in a local offset (the same instant)."""
-    text = utc.dt.strftime("%Y-%m-%dT%H:%M:%SZ").to_numpy(dtype=object)
+    suffix = np.full(len(utc), "Z", dtype=object)
+    shift = np.zeros(len(utc), dtype="timedelta64[m]")
     pick = rng.integers(0, len(LOCAL_OFFSETS), len(utc))
     local = rng.random(len(utc)) < 0.25
-    for k, (suffix, minutes) in enumerate(LOCAL_OFFSETS):
+    for k, (offset, minutes) in enumerate(LOCAL_OFFSETS):
         rows = local & (pick == k)
-        shifted = utc[rows] + pd.Timedelta(minutes=minutes)
-        text[rows] = (shifted.dt.strftime("%Y-%m-%dT%H:%M:%S") + suffix).to_numpy(dtype=object)
-    return [str(t) for t in text]
+        suffix[rows] = offset
+        shift[rows] = np.timedelta64(minutes, "m")
+    wall_clock = pa.array(utc.astype("datetime64[s]") + shift)
+    # Arrow's cast prints "YYYY-MM-DD HH:MM:SS"; it is ~50x faster than its strftime.
+    text = pc.replace_substring(pc.cast(wall_clock, pa.string()), " ", "T")
+    return _text(pc.binary_join_element_wise(text, pa.array(suffix), ""))
+
+
+def _format_amounts(amounts: np.ndarray) -> pd.Series:
+    """Two decimals, as text (whole cents split in integer arithmetic, no float formatting)."""
+    cents = np.round(amounts * 100).astype("int64")
+    whole = pc.cast(pa.array(cents // 100), pa.string())
+    return _text(pc.binary_join_element_wise(whole, _digits(cents % 100, 2), "."))
 
 
 def _break_some_rows(
     frame: pd.DataFrame, rng: np.random.Generator, fraction: float
 ) -> pd.DataFrame:
     broken = rng.choice(len(frame), size=round(fraction * len(frame)), replace=False)
-    for i, row in enumerate(broken):
-        kind = DIRTY_KINDS[i % len(DIRTY_KINDS)]
-        if kind == "missing_user_id":
-            frame.iat[row, 1] = ""
-        elif kind == "negative_amount":
-            frame.iat[row, 3] = "-" + str(frame.iat[row, 3])
-        elif kind == "unparseable_amount":
-            frame.iat[row, 3] = "12,50"
-        elif kind == "amount_too_large":
-            frame.iat[row, 3] = f"{MAX_AMOUNT * 20:.2f}"
-        elif kind == "unknown_category":
-            frame.iat[row, 4] = "gift-cards"
-        else:
-            frame.iat[row, 2] = "31/02/2026 25:61"
+    kind_of = np.arange(len(broken)) % len(DIRTY_KINDS)  # the kinds take turns
+    rows = {kind: frame.index[broken[kind_of == k]] for k, kind in enumerate(DIRTY_KINDS)}
+    frame.loc[rows["missing_user_id"], "user_id"] = ""
+    frame.loc[rows["negative_amount"], "amount"] = (
+        "-" + frame.loc[rows["negative_amount"], "amount"]
+    )
+    frame.loc[rows["unparseable_amount"], "amount"] = "12,50"
+    frame.loc[rows["amount_too_large"], "amount"] = f"{MAX_AMOUNT * 20:.2f}"
+    frame.loc[rows["unknown_category"], "category"] = "gift-cards"
+    frame.loc[rows["unparseable_timestamp"], "event_time"] = "31/02/2026 25:61"
     return frame
 
 
@@ -126,5 +149,7 @@ def _deliver_some_twice(
 
 
 def write_events(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False)
+    """CSV through Arrow's writer (C++, several times pandas' to_csv on millions of rows)."""
+    table = pa.Table.from_pandas(frame.astype(str), preserve_index=False)
+    options = pa_csv.WriteOptions(quoting_style="needed")
+    write_atomically(path, lambda p: pa_csv.write_csv(table, p, write_options=options))
