@@ -246,13 +246,17 @@ def _number(value: float | None) -> str:
 @app.command()
 def bench(
     runs: Annotated[int, typer.Option(min=1, help="Repetitions per measurement (median).")] = 5,
+    with_10m: Annotated[
+        bool, typer.Option("--with-10m", help="Also build offline features from 10M events.")
+    ] = False,
 ) -> None:
-    """Measure ingestion and feature throughput and skew-check time; write reports/bench.json."""
-    from .jobs.bench import format_bench, run_bench
+    """Stage throughput, offline build at scale, lookup latency, skew-check time -> bench.json."""
+    from .jobs.bench import SCALING_EVENTS, TEN_MILLION, format_bench, run_bench
 
     with _clean_errors():
         settings = _settings()
-        result = run_bench(settings, runs=runs)
+        sizes = (*SCALING_EVENTS, TEN_MILLION) if with_10m else SCALING_EVENTS
+        result = run_bench(settings, runs=runs, scaling_events=sizes)
         typer.echo(format_bench(result))
 
 

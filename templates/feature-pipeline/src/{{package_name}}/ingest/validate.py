@@ -92,7 +92,7 @@ def validate_events(raw: pd.DataFrame, source: str, plausible: PlausibleTimes) -
     held = quarantine.ne("")
     rejected = raw[bad].assign(reason=reasons[bad])
     quarantined = raw[held].assign(reason=quarantine[held])
-    clean = _typed(raw[~bad & ~held])
+    clean = typed_events(raw[~bad & ~held])
     report = IngestReport(
         source=source,
         rows_read=len(raw),
@@ -109,7 +109,8 @@ def validate_events(raw: pd.DataFrame, source: str, plausible: PlausibleTimes) -
     )
 
 
-def _typed(rows: pd.DataFrame) -> pd.DataFrame:
+def typed_events(rows: pd.DataFrame) -> pd.DataFrame:
+    """Validated text rows as typed columns (UTC timestamps, int64 ids, float amounts)."""
     return pd.DataFrame(
         {
             "event_id": rows["event_id"].astype(str),

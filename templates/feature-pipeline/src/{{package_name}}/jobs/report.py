@@ -254,15 +254,27 @@ def _throughput(bench: dict[str, Any] | None) -> list[str]:
         "",
         "![throughput](throughput.png)",
         "",
-        "| users | events | snapshots | median s | events/s |",
+        "Offline build (DuckDB: daily snapshots + the point-in-time training set) by size:",
+        "",
+        "| events | users | snapshots | seconds | events/s |",
         "|---:|---:|---:|---:|---:|",
         *[
-            f"| {p['n_users']:,} | {p['events']:,} | {p['snapshots']:,} | {p['median_s']:.3f} | "
+            f"| {p['events']:,} | {p['n_users']:,} | {p['snapshots']:,} | {p['median_s']:.2f} | "
             f"{p['events_per_s']:,.0f} |"
             for p in bench["scaling"]
         ],
         "",
         "![scaling](scaling.png)",
+        "",
+        "| serving path | requests | p50 ms | p99 ms |",
+        "|---|---:|---:|---:|",
+        *[
+            f"| {x['path']} | {x['requests']:,} | {x['p50_ms']:.2f} | {x['p99_ms']:.2f} |"
+            for x in bench["serving"]["latencies"]
+        ],
+        "",
+        f"Served skew check on {bench['serving']['skew_check_rows']:,} logged lookups: "
+        f"{bench['serving']['skew_check_s']:.2f} s (median of 3).",
         "",
     ]
 
@@ -298,8 +310,10 @@ def _plot_scaling(bench: dict[str, Any], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot([p["events"] for p in points], [p["median_s"] for p in points], marker="o")
     ax.set_xlabel("clean events")
-    ax.set_ylabel("feature computation, median s")
-    ax.set_title("DuckDB snapshot computation vs data size")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_ylabel("features + training set, s")
+    ax.set_title("Offline build (DuckDB) vs data size")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
