@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import start_http_server
 
@@ -60,7 +61,9 @@ def create_app(settings: Settings, loader: Callable[[str], LoadedModel] = load_m
             metrics_server.shutdown()
         logger.info("shutdown complete")
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from the installed package, not from a CDN:
+    # they work offline and on a cluster without egress.
+    app = FastAPIOffline(
         title="Loan default scoring API",
         version=__version__,
         description=DESCRIPTION,
