@@ -8,7 +8,7 @@ templates as committed, v0.2.0 the same with lines added to a partial every temp
 timed runs, and that build is reported on its own.
 
     python benchmarks/bench_classroom.py [--runs 3] [--sizes 30,300] [--update-sizes 30,300]
-                                         [--grade-size 30]
+                                         [--update-runs N] [--grade-size 30]
 
 Targets (issue 8): `classroom new` for 30 students under 30 s, for 300 under 3 minutes.
 """
@@ -87,6 +87,7 @@ def bench(
     runs: int,
     grade_size: int,
     update_sizes: set[int],
+    update_runs: int,
 ) -> None:
     mlpath(env, "list")  # place the template history once
     print(
@@ -99,7 +100,7 @@ def bench(
         for run in range(runs):
             out, seconds = new_class(env, work, size, f"new-{size}-{run}")
             news.append(seconds)
-            if size in update_sizes:
+            if size in update_sizes and run < update_runs:
                 updates.append(mlpath(env, "classroom", "update", str(out)))
             shutil.rmtree(out)
         measured = [("classroom new", news), ("classroom update v0.1.0->v0.2.0", updates)]
@@ -127,6 +128,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="30,300")
     parser.add_argument("--grade-size", type=int, default=30)
     parser.add_argument("--update-sizes", default="30,300", help="class sizes to time update on")
+    parser.add_argument("--update-runs", type=int, default=None, help="default: --runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mlpath-bench-classroom-") as tmp:
         root = Path(tmp)
@@ -140,7 +142,8 @@ def main() -> None:
         }
         sizes = [int(size) for size in args.sizes.split(",") if size]
         update_sizes = {int(size) for size in args.update_sizes.split(",") if size}
-        bench(env, root / "work", sizes, args.runs, args.grade_size, update_sizes)
+        update_runs = args.runs if args.update_runs is None else args.update_runs
+        bench(env, root / "work", sizes, args.runs, args.grade_size, update_sizes, update_runs)
 
 
 if __name__ == "__main__":
