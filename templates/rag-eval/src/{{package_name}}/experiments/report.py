@@ -43,6 +43,18 @@ def write_report(reports_dir: Path, readme: Path | None = None) -> Path:
     return out
 
 
+NOT_MEASURED = "Not measured yet: `make eval report` writes the figures here."
+
+
+def readme_results(readme: Path) -> str | None:
+    """The README's results block as it stands (None without the markers)."""
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return None
+    return text[start + len(README_START) : end].strip()
+
+
 def update_readme(readme: Path, summary: dict[str, Any]) -> bool:
     """Replace what lies between the README's results markers with `results_summary`.
 
@@ -141,7 +153,7 @@ def plot_metric(summary: dict[str, Any], path: Path) -> tuple[float, float]:
         Line2D([], [], color=colors.get(name, "#8172b3"), marker="o", label=name) for name in shown
     ]
     handles.append(Line2D([], [], color="black", linestyle="--", label="baseline"))
-    ax.legend(handles=handles, loc="lower right", fontsize=8)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     ax.tick_params(axis="y", labelsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
