@@ -62,7 +62,7 @@ def bench_batching(
             length_grouped=batching == "length_grouped",
         )
         model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
-        runners[batching] = (model, optimizer, scheduler, endless(loader))
+        runners[batching] = (model, optimizer, scheduler, endless(loader, accelerator))
 
     def run(batching: str, count: int) -> list[StepStats]:
         model, optimizer, scheduler, batches = runners[batching]

@@ -70,10 +70,10 @@ def init_model(
 def make_dataset(
     out: Annotated[Path, typer.Option(help="Folder for the JSONL files")] = Path("data"),
 ) -> None:
-    """Write the embedded instruction dataset (train and eval JSONL) to a folder."""
+    """Write the embedded instruction dataset (train, validation, test JSONL) to a folder."""
     from .data.generate import write_dataset
 
-    for path in write_dataset(out):
+    for path in write_dataset(out).values():
         typer.echo(f"wrote {path}")
 
 
@@ -81,32 +81,27 @@ def make_dataset(
 @one_line_errors
 def train(
     config: ConfigOption = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace an existing run folder")] = False,
+    resume: Annotated[
+        bool, typer.Option(help="Continue the run folder's unfinished run from its checkpoint")
+    ] = False,
+    overwrite: Annotated[bool, typer.Option(help="Remove the run folder and start again")] = False,
 ) -> None:
     """Fine-tune LoRA adapters; logs to <run_dir>/metrics.jsonl, saves <run_dir>/adapter."""
     from .train import train as run_training
 
-    settings = load_config(config)
-    if settings.run_dir.exists() and any(settings.run_dir.iterdir()) and not overwrite:
-        raise ConfigError(
-            f"run folder {settings.run_dir} exists; pass --overwrite or a new run_name"
-        )
-    run_training(settings)
+    run_training(load_config(config), resume=resume, overwrite=overwrite)
 
 
 @app.command()
 @one_line_errors
 def evaluate(config: ConfigOption = None, adapter: AdapterOption = None) -> None:
-    """Eval loss and perplexity of the base model and of base + adapter."""
-    from .evaluate import evaluate_adapter
+    """Base model vs base + adapter on the test split: loss, perplexity, exact match (95% CI)."""
+    from .evaluate import evaluate_adapter, format_eval_table
 
     settings = load_config(config)
-    results = evaluate_adapter(settings, _adapter(settings, adapter))
-    for name, result in results.items():
-        typer.echo(
-            f"{name:>8}: eval loss {result.loss:.4f}  perplexity {result.perplexity:.2f}  "
-            f"({result.target_tokens} response tokens)"
-        )
+    adapter_dir = _adapter(settings, adapter)
+    typer.echo(format_eval_table(evaluate_adapter(settings, adapter_dir)))
+    typer.echo(f"wrote {adapter_dir.parent / 'eval.json'}")
 
 
 @app.command()
@@ -147,6 +142,51 @@ def generate(
         strict=True,
     ):
         typer.echo(f"{prompt}\n  -> {response}")
+
+
+@app.command()
+@one_line_errors
+def serve(
+    config: ConfigOption = None,
+    adapter: AdapterOption = None,
+    no_adapter: Annotated[
+        bool, typer.Option(help="Serve base_model alone (a merged model folder, say)")
+    ] = False,
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535)] = 8000,
+    max_new_tokens_limit: Annotated[int, typer.Option(min=1)] = 128,
+    timeout: Annotated[float, typer.Option(help="Request timeout in seconds")] = 30.0,
+) -> None:
+    """HTTP generation endpoint: POST /generate, /healthz, /readyz, /metrics."""
+    import uvicorn
+
+    from .serve import ServeSettings, create_app
+
+    settings = load_config(config)
+    adapter_dir = None if no_adapter else _adapter(settings, adapter)
+    if adapter_dir is not None and not (adapter_dir / "adapter_config.json").is_file():
+        raise ConfigError(
+            f"adapter {adapter_dir}: no adapter_config.json (run `make train`, or --no-adapter)"
+        )
+    app_settings = ServeSettings(
+        base_model=settings.base_model,
+        adapter_dir=adapter_dir,
+        max_new_tokens_limit=max_new_tokens_limit,
+        default_max_new_tokens=min(64, max_new_tokens_limit),
+        max_prompt_tokens=settings.max_length,
+        request_timeout_s=timeout,
+    )
+    uvicorn.run(create_app(app_settings), host=host, port=port, log_level="info")
+
+
+@app.command("vllm-command")
+@one_line_errors
+def vllm_command(config: ConfigOption = None, adapter: AdapterOption = None) -> None:
+    """Print the vLLM command that serves base_model with this adapter (--enable-lora)."""
+    from .deploy import vllm_serve_command
+
+    settings = load_config(config)
+    typer.echo(vllm_serve_command(settings, _adapter(settings, adapter)))
 
 
 @app.command()

@@ -20,7 +20,9 @@ Batching = Literal["random", "length_grouped"]
 
 
 class TrainConfig(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LORA_", extra="forbid", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="LORA_", extra="forbid", frozen=True, allow_inf_nan=False
+    )
 
     # run
     run_name: str = "default"
@@ -29,7 +31,8 @@ class TrainConfig(BaseSettings):
 
     # data: None means the instruction dataset embedded in the package
     train_file: Path | None = None
-    eval_file: Path | None = None
+    eval_file: Path | None = None  # validation split: loss watched during training
+    test_file: Path | None = None  # held out until `evaluate`: loss, perplexity, exact match
     max_length: int = 256
 
     # model: a local folder (`make init-model` writes the tiny default) or a hub id
@@ -40,15 +43,8 @@ class TrainConfig(BaseSettings):
     lora_r: int = 8
     lora_alpha: int = 16
     lora_dropout: float = 0.05
-    lora_target_modules: list[str] = [
-        "q_proj",
-        "k_proj",
-        "v_proj",
-        "o_proj",
-        "gate_proj",
-        "up_proj",
-        "down_proj",
-    ]
+    # "all-linear": every linear layer of the blocks (not the output head); or a list of names
+    lora_target_modules: list[str] | Literal["all-linear"] = "all-linear"
 
     # batching and optimisation
     batching: Batching = "length_grouped"
@@ -60,14 +56,17 @@ class TrainConfig(BaseSettings):
     warmup_steps: int = 20
     grad_clip: float = 1.0
 
-    # evaluation and logging
+    # evaluation, logging and checkpoints
     eval_interval: int = 50
     log_interval: int = 10
+    save_interval: int = 100  # a resumable checkpoint every N steps, and one at the end
+    keep_checkpoints: int = 2  # the newest N checkpoints stay on disk
 
     @model_validator(mode="after")
     def _check_ranges(self) -> TrainConfig:
         positive: tuple[str, ...] = ("max_length", "lora_r", "lora_alpha", "batch_size")
         positive += ("grad_accum_steps", "max_steps", "eval_interval", "log_interval")
+        positive += ("save_interval", "keep_checkpoints")
         for name in positive:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")

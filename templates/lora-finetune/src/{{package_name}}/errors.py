@@ -19,3 +19,7 @@ class ModelLoadError(ProjectError):
 
 class CheckFailedError(ProjectError):
     """A numerical check (merge equivalence, say) did not hold."""
+
+
+class TrainingDivergedError(ProjectError):
+    """The loss or the gradients became NaN or infinite; training stopped."""

@@ -35,7 +35,9 @@ def merge_adapter(
     if out_dir.exists():
         raise ConfigError(f"{out_dir} already exists; choose another --out folder or remove it")
     tokenizer = load_tokenizer(config.base_model)
-    data = encode_file(config.eval_file or embedded_path("eval"), tokenizer, config.max_length)
+    data = encode_file(
+        config.eval_file or embedded_path("validation"), tokenizer, config.max_length
+    )
     batch = collate(data.examples[:16], tokenizer.pad_token_id)
     inputs = {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"]}
 

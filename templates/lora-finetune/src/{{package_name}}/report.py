@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 
 from .bench import BatchingBench, format_table
 from .errors import DataError
+from .evaluate import format_eval_table
 from .metrics import read_metrics
 
 
@@ -79,18 +80,24 @@ def write_report(run_dir: Path, bench_path: Path, reports_dir: Path) -> Path:
         train_loss = train_by_step.get(r["step"])
         shown = f"{train_loss:.4f}" if train_loss is not None else "-"
         lines.append(f"| {r['step']} | {shown} | {r['loss']:.4f} | {r['perplexity']:.2f} |")
+    lines += ["", "## Test split: base model vs base + adapter", ""]
     eval_file = run_dir / "eval.json"
     if eval_file.is_file():
-        scores = json.loads(eval_file.read_text())
+        payload = json.loads(eval_file.read_text())
         lines += [
+            f"`make eval` on `{Path(payload['split']).name}`: loss and perplexity over response "
+            "tokens; exact match of greedy responses, with 95% percentile bootstrap intervals.",
             "",
-            "`evaluate` on the eval split (response tokens only):",
+            format_eval_table(payload),
             "",
-            "| model | eval loss | perplexity |",
-            "|---|---|---|",
+            "| task | " + " | ".join(payload["adapter"]["per_task"]) + " |",
+            "|---|" + "---|" * len(payload["adapter"]["per_task"]),
         ]
-        for name, score in scores.items():
-            lines.append(f"| {name} | {score['loss']:.4f} | {score['perplexity']:.2f} |")
+        for name in ("base", "adapter"):
+            scores = payload[name]["per_task"].values()
+            lines.append(f"| {name} | " + " | ".join(f"{v:.0%}" for v in scores) + " |")
+    else:
+        lines.append(f"No {eval_file} yet: run `make eval`.")
     lines += [
         "",
         "## Throughput",

@@ -8,21 +8,30 @@ shards the training batches and, with `mixed_precision`, autocasts the forward p
 from __future__ import annotations
 
 import contextlib
+import math
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-import yaml
 from accelerate import Accelerator
 from accelerate.utils import set_seed
 from torch.utils.data import DataLoader
 from transformers import get_cosine_schedule_with_warmup
 
+from .checkpoint import (
+    LoopState,
+    load_checkpoint,
+    prepare_run_dir,
+    save_checkpoint,
+    write_config_snapshot,
+)
 from .config import TrainConfig
-from .data.batching import Batch, make_loader
+from .data.batching import Batch, BatchOrder, make_eval_loader, make_loader
 from .data.examples import EncodedExample, embedded_path, encode_file
+from .errors import TrainingDivergedError
 from .evaluate import EvalResult, evaluate_loss
 from .metrics import MetricsLog
 from .modeling.load import add_lora, load_base_model, load_tokenizer
@@ -48,10 +57,31 @@ class TrainSummary:
     losses: list[float]
 
 
-def endless(loader: DataLoader[EncodedExample]) -> Iterator[Batch]:
-    """Batches forever; each pass over the data reshuffles (see BatchOrder)."""
+class NonFiniteLossError(ArithmeticError):
+    """The loss or the gradient norm of an optimizer step is NaN or infinite."""
+
+
+def endless(
+    loader: DataLoader[EncodedExample], accelerator: Accelerator, start: int = 0
+) -> Iterator[Batch]:
+    """Batches forever, each pass over the data reshuffled (see BatchOrder); `start` skips the
+    first `start` batches of this process, so a resumed run sees what the stopped one would."""
+    per_pass = len(loader)
+    order = _batch_order(loader)
+    order.epoch = start // per_pass
+    if start % per_pass:
+        yield from accelerator.skip_first_batches(loader, start % per_pass)
     while True:
         yield from loader
+
+
+def _batch_order(loader: DataLoader[EncodedExample]) -> BatchOrder:
+    sampler: object = loader.batch_sampler
+    while not isinstance(sampler, BatchOrder):  # accelerate wraps it to shard across processes
+        sampler = getattr(sampler, "batch_sampler", None)
+        if sampler is None:
+            raise TypeError("the training loader does not batch with BatchOrder")
+    return sampler
 
 
 def optimizer_step(
@@ -81,20 +111,26 @@ def optimizer_step(
             accelerator.backward(loss * scale)
         loss_sum += loss.detach()
     grad_norm = accelerator.clip_grad_norm_(model.parameters(), config.grad_clip)
-    optimizer.step()
-    scheduler.step()
-    optimizer.zero_grad(set_to_none=True)
-
+    norm = float(grad_norm) if grad_norm is not None else float("nan")
     real = sum(int(b["attention_mask"].sum()) for b in micro_batches)
     padded = sum(b["attention_mask"].numel() for b in micro_batches)
     totals = torch.tensor([float(loss_sum), real, padded], device=accelerator.device)
     loss_total, real_total, padded_total = accelerator.reduce(totals, "sum").tolist()
+    loss_mean = loss_total / max(global_targets, 1)
+    # Checked before the update, on values every process shares, so all stop together and
+    # the weights are never touched by a NaN.
+    if not (math.isfinite(loss_mean) and math.isfinite(norm)):
+        optimizer.zero_grad(set_to_none=True)
+        raise NonFiniteLossError(f"loss {loss_mean}, gradient norm {norm}")
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad(set_to_none=True)
     return StepStats(
-        loss=loss_total / max(global_targets, 1),
+        loss=loss_mean,
         target_tokens=global_targets,
         real_tokens=int(real_total),
         padded_tokens=int(padded_total),
-        grad_norm=float(grad_norm) if grad_norm is not None else float("nan"),
+        grad_norm=norm,
         seconds=time.perf_counter() - start,
     )
 
@@ -138,20 +174,33 @@ def log_eval(
         )
 
 
-def train(config: TrainConfig) -> TrainSummary:
+def train(
+    config: TrainConfig,
+    resume: bool = False,
+    overwrite: bool = False,
+    after_step: Callable[[int], None] | None = None,
+) -> TrainSummary:
+    """Train, checkpointing every `save_interval` steps; `resume` continues the last checkpoint.
+
+    `after_step(step)` runs after each optimizer step (progress reporting; tests use it to stop
+    a run the way a kill would).
+    """
     accelerator = Accelerator(mixed_precision=config.mixed_precision)
     set_seed(config.seed)
     say = accelerator.print  # only the main process prints
     run_dir = config.run_dir
+    checkpoint = prepare_run_dir(config, accelerator, resume=resume, overwrite=overwrite)
 
     # -- data: prompt-masked examples, batched by the configured order ----------------------
     tokenizer = load_tokenizer(config.base_model)
     train_data = encode_file(
         config.train_file or embedded_path("train"), tokenizer, config.max_length
     )
-    eval_data = encode_file(config.eval_file or embedded_path("eval"), tokenizer, config.max_length)
+    eval_data = encode_file(
+        config.eval_file or embedded_path("validation"), tokenizer, config.max_length
+    )
     say(train_data.summary("train"))
-    say(eval_data.summary("eval"))
+    say(eval_data.summary("validation"))
     pad_id = tokenizer.pad_token_id
     train_loader = make_loader(
         train_data.examples,
@@ -160,9 +209,7 @@ def train(config: TrainConfig) -> TrainSummary:
         seed=config.seed,
         length_grouped=config.batching == "length_grouped",
     )
-    eval_loader = make_loader(
-        eval_data.examples, pad_id, config.batch_size, seed=0, length_grouped=True
-    )
+    eval_loader = make_eval_loader(eval_data.examples, pad_id, config.batch_size)
 
     # -- model: frozen base + LoRA adapters -------------------------------------------------
     model = add_lora(load_base_model(config.base_model), config)
@@ -180,15 +227,34 @@ def train(config: TrainConfig) -> TrainSummary:
     # The scheduler stays unprepared: it steps once per optimizer step, whatever the world size.
     model, optimizer, train_loader = accelerator.prepare(model, optimizer, train_loader)
 
+    # -- where to start: step 0, or the checkpoint a stopped run left -----------------------
+    state = LoopState(step=0, losses=[], metrics_lines=0)
+    if checkpoint is not None:
+        state = load_checkpoint(checkpoint, model, optimizer, scheduler, accelerator)
+        say(f"resuming from {checkpoint} (step {state.step} of {config.max_steps})")
+    elif accelerator.is_main_process:
+        write_config_snapshot(config, run_dir)
+    metrics = None
+    if accelerator.is_main_process:
+        metrics = MetricsLog(run_dir / "metrics.jsonl", keep_lines=state.metrics_lines)
+
     # -- loop -------------------------------------------------------------------------------
-    metrics = MetricsLog(run_dir / "metrics.jsonl") if accelerator.is_main_process else None
-    evaluation = evaluate_loss(model, eval_loader, accelerator.device)
-    log_eval(0, evaluation, say, metrics)
-    batches = endless(train_loader)
-    losses: list[float] = []
+    if state.step == 0:
+        log_eval(0, evaluate_loss(model, eval_loader, accelerator.device), say, metrics)
+    evaluation: EvalResult | None = None
+    batches = endless(train_loader, accelerator, start=state.step * config.grad_accum_steps)
+    losses = list(state.losses)
     window: list[StepStats] = []
-    for step in range(1, config.max_steps + 1):
-        stats = optimizer_step(model, batches, optimizer, scheduler, accelerator, config)
+    for step in range(state.step + 1, config.max_steps + 1):
+        try:
+            stats = optimizer_step(model, batches, optimizer, scheduler, accelerator, config)
+        except NonFiniteLossError as err:
+            if metrics:
+                metrics.close()
+            raise TrainingDivergedError(
+                f"training diverged at step {step} ({err}, learning_rate "
+                f"{config.learning_rate:g}); stopped without saving a final adapter"
+            ) from None
         losses.append(stats.loss)
         window.append(stats)
         if step % config.log_interval == 0 or step == config.max_steps:
@@ -197,15 +263,26 @@ def train(config: TrainConfig) -> TrainSummary:
         if step % config.eval_interval == 0 or step == config.max_steps:
             evaluation = evaluate_loss(model, eval_loader, accelerator.device)
             log_eval(step, evaluation, say, metrics)
+        if step % config.save_interval == 0 or step == config.max_steps:
+            lines = metrics.lines if metrics else 0
+            state = LoopState(step=step, losses=losses, metrics_lines=lines)
+            save_checkpoint(
+                run_dir, model, optimizer, scheduler, state, accelerator, config.keep_checkpoints
+            )
+        if after_step is not None:
+            after_step(step)
+    if evaluation is None:  # resumed from the last step's checkpoint: nothing left to train
+        evaluation = evaluate_loss(model, eval_loader, accelerator.device)
 
-    # -- save: the adapter (kilobytes to megabytes), its tokenizer and the config behind it ---
+    # -- save: the adapter (kilobytes to megabytes) and its tokenizer, in one rename ---------
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
         adapter_dir = run_dir / "adapter"
-        accelerator.unwrap_model(model).save_pretrained(adapter_dir)
-        tokenizer.save_pretrained(adapter_dir)
-        snapshot = config.model_dump(mode="json")
-        (run_dir / "config.yaml").write_text(yaml.safe_dump(snapshot, sort_keys=False))
+        scratch = run_dir / "adapter.partial"
+        shutil.rmtree(scratch, ignore_errors=True)
+        accelerator.unwrap_model(model).save_pretrained(scratch)
+        tokenizer.save_pretrained(scratch)
+        scratch.rename(adapter_dir)
         say(f"saved adapter to {adapter_dir}")
     say(f"train loss {losses[0]:.4f} -> {losses[-1]:.4f}, eval loss {evaluation.loss:.4f}")
     if metrics:

@@ -102,6 +102,23 @@ def make_loader(
         ExampleDataset(examples),
         batch_sampler=order,
         collate_fn=partial(collate, pad_token_id=pad_token_id),
+        # Its own generator: each new pass's iterator draws a seed from it, and drawing from the
+        # global RNG instead would shift dropout after a resume.
+        generator=torch.Generator().manual_seed(seed),
+    )
+
+
+def make_eval_loader(
+    examples: Sequence[EncodedExample], pad_token_id: int, batch_size: int
+) -> DataLoader[EncodedExample]:
+    """Batches sorted by length, the same on every pass: an eval loss must not depend on how
+    many evaluations ran before it (sums in another order differ in the last bits)."""
+    order = sorted(range(len(examples)), key=lambda i: len(examples[i]))
+    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    return DataLoader(
+        ExampleDataset(examples),
+        batch_sampler=batches,
+        collate_fn=partial(collate, pad_token_id=pad_token_id),
     )
 
 

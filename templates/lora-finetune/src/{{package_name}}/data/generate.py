@@ -2,8 +2,9 @@
 
 Each task has one right answer that follows from the prompt (reverse a word, sort a list, ...),
 so a falling eval loss means the adapter learned the tasks, not noise. The shipped files
-`instructions_train.jsonl` / `instructions_eval.jsonl` are exactly what `write_dataset()`
-produces (a test holds them to it); regenerate with `<cli> make-dataset`.
+`instructions_{train,validation,test}.jsonl` are exactly what `write_dataset()` produces (a
+test holds them to it); regenerate with `<cli> make-dataset`. The answers are exact strings, so
+the test split's metric is exact match of the generated response (see `evaluate`).
 """
 
 from __future__ import annotations
@@ -133,24 +134,36 @@ def generate_examples(count: int, seed: int) -> list[Example]:
     return [TASKS[i % len(TASKS)](rng) for i in range(count)]
 
 
-def write_dataset(
-    folder: Path, train_count: int = 480, eval_count: int = 64, seed: int = 0
-) -> tuple[Path, Path]:
-    """Write the train and eval JSONL files.
+SPLITS = ("train", "validation", "test")
 
-    The eval split comes from its own seed stream and leaves out any prompt the train split
-    has, so eval loss measures generalisation to unseen inputs, not recall.
+
+def write_dataset(
+    folder: Path,
+    train_count: int = 480,
+    validation_count: int = 64,
+    test_count: int = 160,
+    seed: int = 0,
+) -> dict[str, Path]:
+    """Write the train, validation and test JSONL files.
+
+    Each split comes from its own seed stream and leaves out every prompt an earlier split has,
+    so validation loss (watched during training) and the test metrics (`evaluate`) measure
+    generalisation to unseen inputs, not recall. Tasks rotate, so each split covers all of them.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    train = generate_examples(train_count, seed)
-    seen = {example["prompt"] for example in train}
-    candidates = generate_examples(eval_count * 4, seed + 1)
-    unseen = [example for example in candidates if example["prompt"] not in seen]
-    train_path = folder / "instructions_train.jsonl"
-    eval_path = folder / "instructions_eval.jsonl"
-    _write_jsonl(train_path, train)
-    _write_jsonl(eval_path, unseen[:eval_count])
-    return train_path, eval_path
+    counts = {"train": train_count, "validation": validation_count, "test": test_count}
+    seen: set[str] = set()
+    paths = {}
+    for offset, split in enumerate(SPLITS):
+        candidates = generate_examples(
+            counts[split] * 4 if offset else counts[split], seed + offset
+        )
+        unseen = [example for example in candidates if example["prompt"] not in seen]
+        chosen = unseen[: counts[split]]
+        seen.update(example["prompt"] for example in chosen)
+        paths[split] = folder / f"instructions_{split}.jsonl"
+        _write_jsonl(paths[split], chosen)
+    return paths
 
 
 def _write_jsonl(path: Path, examples: list[Example]) -> None:

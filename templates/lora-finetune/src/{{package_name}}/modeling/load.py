@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import torch
+from huggingface_hub import try_to_load_from_cache
 from peft import LoraConfig, PeftModel, get_peft_model
-from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
+from transformers import (
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
+from transformers.pytorch_utils import Conv1D
 
 from ..config import TrainConfig
 from ..errors import ModelLoadError
@@ -26,7 +34,43 @@ def _load_error(what: str, name_or_path: str, err: Exception) -> ModelLoadError:
     )
 
 
+def _offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def check_resolvable(what: str, name_or_path: str) -> None:
+    """Fail at once for a name that is neither a local folder nor, offline, a cached hub model.
+
+    Without this, an unknown hub id on a machine with no network retries for about a minute
+    before failing; with HF_HUB_OFFLINE set, nothing could be downloaded anyway.
+    """
+    if Path(name_or_path).is_dir():
+        return
+    tiny = "tiny-base" in name_or_path
+    looks_local = (
+        tiny
+        or name_or_path.startswith((".", "/", "~"))
+        or name_or_path.count("/") > 1
+        or (Path(name_or_path).parent.name != "" and Path(name_or_path).parent.is_dir())
+    )
+    if looks_local:
+        hint = " (for the tiny default, run `make init-model`)" if tiny else ""
+        raise ModelLoadError(f"{what} '{name_or_path}': no such local folder{hint}")
+    if _offline():
+        try:
+            cached = try_to_load_from_cache(name_or_path, "config.json")
+        except ValueError:  # not a valid repo id either
+            cached = None
+        if not isinstance(cached, str):
+            raise ModelLoadError(
+                f"{what} '{name_or_path}': not a local folder and not in the Hugging Face cache; "
+                "HF_HUB_OFFLINE is set, so it cannot be downloaded (unset it, or point "
+                f"{what} at a local copy)"
+            )
+
+
 def load_tokenizer(name_or_path: str) -> PreTrainedTokenizerBase:
+    check_resolvable("tokenizer", name_or_path)
     try:
         tokenizer = AutoTokenizer.from_pretrained(name_or_path)
     except (OSError, ValueError) as err:
@@ -38,6 +82,7 @@ def load_tokenizer(name_or_path: str) -> PreTrainedTokenizerBase:
 
 
 def load_base_model(name_or_path: str, dtype: torch.dtype = torch.float32) -> torch.nn.Module:
+    check_resolvable("base_model", name_or_path)
     try:
         model = AutoModelForCausalLM.from_pretrained(
             name_or_path, dtype=dtype, attn_implementation="sdpa"
@@ -47,19 +92,42 @@ def load_base_model(name_or_path: str, dtype: torch.dtype = torch.float32) -> to
     return model
 
 
+def linear_layer_names(model: torch.nn.Module) -> list[str]:
+    """The distinct names (last path component) of the model's linear layers, head excluded."""
+    head = None
+    if isinstance(model, PreTrainedModel):
+        head = model.get_output_embeddings()  # type: ignore[no-untyped-call]
+    return sorted(
+        {
+            name.rsplit(".", 1)[-1]
+            for name, module in model.named_modules()
+            if isinstance(module, torch.nn.Linear | Conv1D) and module is not head
+        }
+    )
+
+
 def add_lora(model: torch.nn.Module, config: TrainConfig) -> PeftModel:
     """Freeze the base model and add trainable LoRA adapters to the configured modules."""
+    targets = config.lora_target_modules
+    if targets != "all-linear":
+        known = linear_layer_names(model)
+        unknown = [name for name in targets if name not in known]
+        if unknown:
+            raise ModelLoadError(
+                f"lora_target_modules: {', '.join(unknown)} not among the model's linear layers "
+                f"({', '.join(known)}); list some of those or use all-linear"
+            )
     lora = LoraConfig(
         r=config.lora_r,
         lora_alpha=config.lora_alpha,
         lora_dropout=config.lora_dropout,
-        target_modules=config.lora_target_modules,
+        target_modules=targets,
         task_type="CAUSAL_LM",
     )
     try:
         return get_peft_model(model, lora)
     except ValueError as err:
-        raise ModelLoadError(f"lora_target_modules {config.lora_target_modules}: {err}") from err
+        raise ModelLoadError(f"lora_target_modules {targets}: {err}") from err
 
 
 def load_adapter(base: torch.nn.Module, adapter_dir: Path) -> PeftModel:
