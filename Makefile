@@ -13,14 +13,18 @@ setup: ## .venv with mlpath (editable), its dev tools, and the Node tools the ha
 	$(BOOTSTRAP_PYTHON) -m uv pip install --quiet --python $(VENV)/bin/python uv -e . --group dev
 	npm install --silent --no-audit --no-fund --prefix tests/tools
 
-test: ## the whole suite: generator tests, then every template through the harness
-	pytest --durations=10 tests
+# Two workers: most of the suite is generated projects' own test runs, each mostly one core.
+# `worksteal` keeps both busy when a harness run is much longer than its neighbours.
+TEST_WORKERS ?= 2
+
+test: ## the whole suite: generator tests, every template through the harness, the upgrade path
+	pytest -n $(TEST_WORKERS) --dist worksteal --durations=25 tests
 
 test-generator: ## the generator's tests only (seconds)
 	pytest tests/generator
 
-test-templates: ## every template through the harness (minutes)
-	pytest tests/test_templates.py
+test-templates: ## every template through the harness, and the upgrade path (minutes)
+	pytest tests/test_templates.py tests/test_upgrade_path.py
 
 lint:
 	ruff check generator tests benchmarks
