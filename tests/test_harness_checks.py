@@ -159,6 +159,9 @@ def test_every_template_renders_clean_workflow_and_dockerfile(
     assert any("docker run" in step for step in steps), "the image is built but never started"
     checks = harness.ci_run_steps(project)
     assert checks.index("uv lock --check") < checks.index("make setup")
+    dockerfile = (project / "Dockerfile").read_text()
+    assert dockerfile.count("RUN uv sync --locked") == 2
+    assert "127.0.0.1:8000" not in dockerfile, "the HEALTHCHECK must read the port setting"
 
 
 def test_make_setup_without_uv_says_how_to_get_it(
