@@ -60,6 +60,7 @@ def bench_batching(
             config.batch_size,
             seed=config.seed,
             length_grouped=batching == "length_grouped",
+            packed=batching == "packed",
         )
         model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
         runners[batching] = (model, optimizer, scheduler, endless(loader, accelerator))

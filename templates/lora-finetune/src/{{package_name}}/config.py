@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from .errors import ConfigError
 
-Batching = Literal["random", "length_grouped"]
+Batching = Literal["random", "length_grouped", "packed"]
 
 
 class TrainConfig(BaseSettings):

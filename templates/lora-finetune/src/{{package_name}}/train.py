@@ -29,7 +29,14 @@ from .checkpoint import (
     write_config_snapshot,
 )
 from .config import TrainConfig
-from .data.batching import Batch, BatchOrder, make_eval_loader, make_loader
+from .data.batching import (
+    Batch,
+    BatchOrder,
+    make_eval_loader,
+    make_loader,
+    model_inputs,
+    real_tokens,
+)
 from .data.examples import EncodedExample, embedded_path, encode_file
 from .errors import TrainingDivergedError
 from .evaluate import EvalResult, evaluate_loss
@@ -106,14 +113,14 @@ def optimizer_step(
         last = index == len(micro_batches) - 1
         # Gradients are all-reduced once per optimizer step, on the last micro-batch.
         with contextlib.nullcontext() if last else accelerator.no_sync(model):
-            logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+            logits = model(**model_inputs(batch))
             loss = token_loss_sum(logits.logits, batch["labels"])
             accelerator.backward(loss * scale)
         loss_sum += loss.detach()
     grad_norm = accelerator.clip_grad_norm_(model.parameters(), config.grad_clip)
     norm = float(grad_norm) if grad_norm is not None else float("nan")
-    real = sum(int(b["attention_mask"].sum()) for b in micro_batches)
-    padded = sum(b["attention_mask"].numel() for b in micro_batches)
+    real = sum(real_tokens(b) for b in micro_batches)
+    padded = sum(b["input_ids"].numel() for b in micro_batches)
     totals = torch.tensor([float(loss_sum), real, padded], device=accelerator.device)
     loss_total, real_total, padded_total = accelerator.reduce(totals, "sum").tolist()
     loss_mean = loss_total / max(global_targets, 1)
@@ -208,6 +215,7 @@ def train(
         config.batch_size,
         seed=config.seed,
         length_grouped=config.batching == "length_grouped",
+        packed=config.batching == "packed",
     )
     eval_loader = make_eval_loader(eval_data.examples, pad_id, config.batch_size)
 

@@ -46,6 +46,45 @@ def collate(examples: Sequence[EncodedExample], pad_token_id: int) -> Batch:
     return {"input_ids": input_ids, "labels": labels, "attention_mask": attention_mask}
 
 
+def collate_packed(examples: Sequence[EncodedExample], pad_token_id: int = 0) -> Batch:
+    """The examples end to end in one row, without padding and without cross-contamination.
+
+    `position_ids` restart at 0 at each example and there is no `attention_mask`: transformers
+    then reads the example boundaries from the position ids and gives each example its own
+    causal attention block (a block-diagonal mask for SDPA and eager, a block mask for flex
+    attention, variable-length kernels for flash attention). The first label of each example is
+    ignored, so no example is trained to predict across a boundary. `pad_token_id` is unused; it
+    keeps the signature of `collate`.
+    """
+    del pad_token_id
+    input_ids = [token for example in examples for token in example.input_ids]
+    labels = [label for example in examples for label in [IGNORE_INDEX, *example.labels[1:]]]
+    positions = [position for example in examples for position in range(len(example))]
+    return {
+        "input_ids": torch.tensor([input_ids]),
+        "labels": torch.tensor([labels]),
+        "position_ids": torch.tensor([positions]),
+    }
+
+
+def model_inputs(batch: Batch) -> dict[str, torch.Tensor | bool]:
+    """What the model's forward takes: a padding mask, or (packed) position ids and no cache,
+    since transformers only reads packed boundaries from position ids without a mask or cache."""
+    if "position_ids" in batch:
+        return {
+            "input_ids": batch["input_ids"],
+            "position_ids": batch["position_ids"],
+            "use_cache": False,
+        }
+    return {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"]}
+
+
+def real_tokens(batch: Batch) -> int:
+    """Non-padding tokens of a batch (all of them when packed)."""
+    mask = batch.get("attention_mask")
+    return int(mask.sum()) if mask is not None else batch["input_ids"].numel()
+
+
 class BatchOrder(Sampler[list[int]]):
     """Yields lists of indices, one per batch; a new seeded order every pass over the data.
 
@@ -96,12 +135,14 @@ def make_loader(
     batch_size: int,
     seed: int,
     length_grouped: bool,
+    packed: bool = False,
 ) -> DataLoader[EncodedExample]:
+    """Training batches of `batch_size` examples: padded per batch, or packed into one row."""
     order = BatchOrder([len(e) for e in examples], batch_size, seed, length_grouped)
     return DataLoader(
         ExampleDataset(examples),
         batch_sampler=order,
-        collate_fn=partial(collate, pad_token_id=pad_token_id),
+        collate_fn=partial(collate_packed if packed else collate, pad_token_id=pad_token_id),
         # Its own generator: each new pass's iterator draws a seed from it, and drawing from the
         # global RNG instead would shift dropout after a resume.
         generator=torch.Generator().manual_seed(seed),
@@ -124,4 +165,4 @@ def make_eval_loader(
 
 def padding_fraction(batch: Batch) -> float:
     """Share of the batch's positions that are padding."""
-    return 1.0 - float(batch["attention_mask"].float().mean())
+    return 1.0 - real_tokens(batch) / batch["input_ids"].numel()
