@@ -5,7 +5,7 @@ BOOTSTRAP_PYTHON := $(shell command -v python3)
 export PATH := $(VENV)/bin:$(PATH)
 export VIRTUAL_ENV := $(VENV)
 
-.PHONY: setup test test-generator test-templates lint typecheck bench demo
+.PHONY: setup test test-generator test-templates lint typecheck bench bench-classroom demo
 
 setup: ## .venv with mlpath (editable), its dev tools, and the Node tools the harness uses
 	$(BOOTSTRAP_PYTHON) -m pip install --quiet uv
@@ -39,6 +39,9 @@ bench: ## mlpath new vs raw copier copy, mlpath update vs copier update (medians
 DEMO_DIR ?= demo-rag
 # The demo project has its own .venv: `env -u VIRTUAL_ENV` keeps this repository's (exported
 # above) from reaching its uv, which would warn on every call.
+bench-classroom: ## classroom new, update and grade timed as whole processes (long; see --help for sizes)
+	python benchmarks/bench_classroom.py
+
 demo: ## generate rag-eval (BM25 only) into ./demo-rag, install it, run the grid, write the report
 	@if [ -d $(DEMO_DIR) ]; then echo "demo: reusing $(DEMO_DIR) (delete it for a fresh one)"; \
 	else mlpath new rag-eval $(DEMO_DIR) --defaults --data dense_retrieval=false; fi
