@@ -82,5 +82,9 @@ def test_suite_passes_on_the_solution_and_fails_on_the_starter(
         harness.run(step, starter, env=harness.project_env(starter))
     failures = visible_failures(starter)
     assert failures, "the starter's own tests should reach the exercises"
-    not_exercise = {n: m[:300] for n, m in failures.items() if "exercise:" not in m}
+    # A failure reaches an exercise when it names one, or when a live server answered 500: the
+    # exercise raised inside a request there, and a 500's body does not carry the exception. The
+    # starter differs from the reference only in the exercise bodies, and the reference passes.
+    reached = ("exercise:", "Internal Server Error", "500")
+    not_exercise = {n: m[:300] for n, m in failures.items() if not any(r in m for r in reached)}
     assert not not_exercise, not_exercise
