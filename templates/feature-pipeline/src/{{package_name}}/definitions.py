@@ -7,7 +7,7 @@ independent on purpose: sharing code between them would hide exactly the bugs th
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 MAX_USER_ID = 2**63 - 1  # a BIGINT key in every store
 CATEGORIES = ("groceries", "electronics", "fashion", "home", "travel", "entertainment")
@@ -57,6 +57,50 @@ FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 FEATURES_BY_NAME: dict[str, FeatureSpec] = {f.name: f for f in FEATURES}
 
 RAW_COLUMNS = ("event_id", "user_id", "event_time", "amount", "category")
+
+# An event dated before this is a broken clock or a placeholder, not a purchase.
+DEFAULT_EVENT_TIME_FLOOR = date(2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class PlausibleTimes:
+    """The event times both feature paths accept: from the floor to the ingestion time, inclusive.
+
+    Batch ingestion quarantines an event outside this range and the serving path refuses it, so
+    neither path computes a feature from it. One event dated 2030 would otherwise stretch every
+    user's snapshots to 2030; one dated 1970 would make an old user look active.
+    """
+
+    floor: date
+    ingested_at: datetime  # naive UTC: the time the events were received
+
+    @classmethod
+    def until_now(cls, floor: date = DEFAULT_EVENT_TIME_FLOOR) -> "PlausibleTimes":
+        return cls(floor, datetime.now(UTC).replace(tzinfo=None))
+
+    @property
+    def earliest(self) -> datetime:
+        return datetime.combine(self.floor, time())
+
+    @property
+    def latest(self) -> datetime:
+        return self.ingested_at
+
+    @property
+    def too_early(self) -> str:
+        return f"event_time: before {self.floor:%Y-%m-%d}"
+
+    @property
+    def too_late(self) -> str:
+        return f"event_time: after the ingestion time {self.ingested_at:%Y-%m-%d %H:%M}"
+
+    def reason(self, event_time: datetime) -> str | None:
+        """Why one event time (naive UTC) is implausible, or None when it is plausible."""
+        if event_time < self.earliest:
+            return self.too_early
+        if event_time > self.latest:
+            return self.too_late
+        return None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .definitions import LABEL_HORIZON, LONGEST_WINDOW
+from .definitions import DEFAULT_EVENT_TIME_FLOOR, LABEL_HORIZON, LONGEST_WINDOW
 
 
 class Settings(BaseSettings):
@@ -30,8 +30,9 @@ class Settings(BaseSettings):
     # A vector older than this (since the batch job materialised it) is not served.
     online_ttl_hours: float = Field(default=48.0, gt=0)
 
-    # Ingestion quarantines events before this date or after the ingestion time itself.
-    event_time_floor: date = date(2000, 1, 1)
+    # Ingestion quarantines, and the serving path refuses, events before this date or after the
+    # ingestion time itself (definitions.PlausibleTimes).
+    event_time_floor: date = DEFAULT_EVENT_TIME_FLOOR
 
     # The model: the latest labels (by time) are held out; training labels are purged so their
     # outcome windows end before the holdout starts.

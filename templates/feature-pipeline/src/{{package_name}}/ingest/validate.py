@@ -2,13 +2,13 @@
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 from pydantic import BaseModel, ConfigDict
 
+from ..definitions import PlausibleTimes
 from ..errors import InputError
 from ..files import replacing, write_json
 from .raw import read_raw_events
@@ -38,25 +38,13 @@ class IngestResult:
     report: IngestReport
 
 
-@dataclass(frozen=True)
-class PlausibleTimes:
-    """Event times a row may carry: from the floor (inclusive) to the ingestion time."""
-
-    floor: date
-    ingested_at: datetime  # naive UTC
-
-    @classmethod
-    def until_now(cls, floor: date) -> "PlausibleTimes":
-        return cls(floor, datetime.now(UTC).replace(tzinfo=None))
-
-
 def validate_events(raw: pd.DataFrame, source: str, plausible: PlausibleTimes) -> IngestResult:
     """Check every row against the schema, then keep the first *valid* copy of each event.
 
     Deduplicating after validation means a corrupted delivery followed by a good retry keeps the
     retry, the same rule the serving path follows (it can only dedupe what it accepted). A row
-    that passes the schema but is dated before the floor or after the ingestion time is
-    quarantined: one event dated 2030 would otherwise stretch every user's snapshots to 2030.
+    that passes the schema but is dated outside `plausible` (definitions.PlausibleTimes, the rule
+    the serving path applies event by event) is quarantined with the rule's reason.
     """
     raw = raw.reset_index(drop=True)
     reasons = pd.Series([""] * len(raw), index=raw.index, dtype=object)
@@ -73,13 +61,11 @@ def validate_events(raw: pd.DataFrame, source: str, plausible: PlausibleTimes) -
             reasons[index] = f"{reasons[index]}; {reason}" if reasons[index] else reason
 
     times = parse_timestamps(raw["event_time"])
-    early = reasons.eq("") & times.lt(pd.Timestamp(plausible.floor))
-    late = reasons.eq("") & times.gt(pd.Timestamp(plausible.ingested_at))
+    early = reasons.eq("") & times.lt(pd.Timestamp(plausible.earliest))
+    late = reasons.eq("") & times.gt(pd.Timestamp(plausible.latest))
     quarantine = pd.Series("", index=raw.index, dtype=object)
-    quarantine[early] = f"event_time: before {plausible.floor:%Y-%m-%d}"
-    quarantine[late] = (
-        f"event_time: after the ingestion time {plausible.ingested_at:%Y-%m-%d %H:%M}"
-    )
+    quarantine[early] = plausible.too_early
+    quarantine[late] = plausible.too_late
     for held_reason, count in quarantine[early | late].value_counts().items():
         failures[str(held_reason)] = int(count)
 

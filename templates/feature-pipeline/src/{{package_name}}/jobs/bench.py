@@ -179,7 +179,7 @@ def _tiled_vs_range_join(settings: Settings, runs: int) -> tuple[float, float, f
 
 def _serving_latency_us(settings: Settings) -> tuple[float, float]:
     """Per-request time of the serving path for every user in the online store."""
-    log = load_event_log(settings.raw_events_path)
+    log = load_event_log(settings.raw_events_path, steps.plausible_times(settings))
     store = OnlineStore(settings.online_url)
     try:
         records = store.scan()

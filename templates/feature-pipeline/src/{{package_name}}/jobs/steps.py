@@ -14,10 +14,10 @@ from typing import Generic, TypeVar
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from ..definitions import MAX_USER_ID, FeatureVector
+from ..definitions import MAX_USER_ID, FeatureVector, PlausibleTimes
 from ..errors import InputError
 from ..files import write_atomically, write_json
-from ..ingest.validate import IngestReport, PlausibleTimes, ingest_file
+from ..ingest.validate import IngestReport, ingest_file
 from ..model.artifact import load_bundle, save_bundle
 from ..model.summary import TrainingSummary
 from ..offline.batch_features import (
@@ -86,6 +86,11 @@ def generate(settings: Settings) -> int:
     return len(events)
 
 
+def plausible_times(settings: Settings) -> PlausibleTimes:
+    """The event times ingestion keeps and the serving path accepts: floor to now."""
+    return PlausibleTimes.until_now(settings.event_time_floor)
+
+
 def ingest(settings: Settings) -> IngestReport:
     return ingest_file(
         settings.raw_events_path,
@@ -93,7 +98,7 @@ def ingest(settings: Settings) -> IngestReport:
         settings.rejected_events_path,
         settings.quarantined_events_path,
         settings.reports_dir / "ingest.json",
-        PlausibleTimes.until_now(settings.event_time_floor),
+        plausible_times(settings),
     )
 
 
@@ -164,7 +169,7 @@ def skew_thresholds(settings: Settings) -> SkewThresholds:
 def parity_check(settings: Settings) -> SkewReport:
     """SQL-built stores vs the Python path; writes reports/parity.json, the caller judges."""
     vectors = stored_vectors(settings)
-    log = load_event_log(settings.raw_events_path)
+    log = load_event_log(settings.raw_events_path, plausible_times(settings))
     report = compare(vectors, log, skew_thresholds(settings))
     write_json(settings.reports_dir / "parity.json", report.model_dump(mode="json"))
     return report
@@ -174,7 +179,8 @@ def parity_drills(settings: Settings) -> list[DrillResult]:
     """Every streaming-path drill against the current stores; writes reports/parity_drills.json."""
     vectors = stored_vectors(settings)
     raw = _existing(settings.raw_events_path, "generate")
-    results = [run_drill(d, raw, vectors, skew_thresholds(settings)) for d in DRILLS]
+    plausible = plausible_times(settings)
+    results = [run_drill(d, raw, vectors, skew_thresholds(settings), plausible) for d in DRILLS]
     write_json(
         settings.reports_dir / "parity_drills.json",
         {"drills": [r.model_dump(mode="json") for r in results]},
@@ -256,6 +262,7 @@ def skew_drills(settings: Settings, requests: int = 500) -> list[ServingDrillRes
             store=store,
             offline_features=_existing(settings.offline_features_path, "features"),
             raw_events=_existing(settings.raw_events_path, "generate"),
+            plausible=plausible_times(settings),
         )
         entities = sample_entities(store, requests, settings.seed + 1)
         results = [
@@ -288,7 +295,7 @@ def lookup(settings: Settings, user_id: int) -> FeatureVector:
 def explain(settings: Settings, user_id: int) -> tuple[FeatureVector, dict[str, float]]:
     """One user's stored features and what the serving path computes at the same time."""
     record = lookup(settings, user_id)
-    log = load_event_log(settings.raw_events_path)
+    log = load_event_log(settings.raw_events_path, plausible_times(settings))
     return record, log.features_at(user_id, record.as_of.replace(tzinfo=UTC))
 
 

@@ -2,8 +2,8 @@
 
 This is how an online service sees the world: events arrive one by one as strings (from a queue or
 a log), it validates and keeps them per user, and computes a feature vector for whatever time a
-request asks about. It deliberately shares no code with the batch SQL, only the definitions;
-the skew check compares the two.
+request asks about. It deliberately shares no code with the batch SQL, only the definitions
+(windows, validity limits, the plausible event times); the skew check compares the two.
 """
 
 import math
@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..definitions import CATEGORIES, MAX_AMOUNT, MAX_USER_ID, WINDOW_1D, WINDOW_7D, WINDOW_28D
+from ..definitions import (
+    CATEGORIES,
+    MAX_AMOUNT,
+    MAX_USER_ID,
+    WINDOW_1D,
+    WINDOW_7D,
+    WINDOW_28D,
+    PlausibleTimes,
+)
 from ..ingest.raw import raw_event_rows
 
 _CATEGORIES = frozenset(CATEGORIES)
@@ -55,18 +63,27 @@ class _UserLog:
 
 
 class EventLog:
-    """Per-user, time-ordered events; what a streaming consumer would keep in memory or Redis."""
+    """Per-user, time-ordered events; what a streaming consumer would keep in memory or Redis.
 
-    def __init__(self) -> None:
+    An event outside `plausible` is refused and counted in `quarantined`, as batch ingestion
+    quarantines it: by default from the definitions' floor up to the moment the log is opened.
+    """
+
+    def __init__(self, plausible: PlausibleTimes | None = None) -> None:
+        self.plausible = plausible or PlausibleTimes.until_now()
         self._users: dict[int, _UserLog] = {}
         self._seen: set[str] = set()
         self.refused = 0
+        self.quarantined = 0
         self.duplicates = 0
 
     def append(self, raw: Mapping[str, str | None]) -> bool:
         event = parse_event(raw)
         if event is None:
             self.refused += 1
+            return False
+        if self.plausible.reason(event.event_time.replace(tzinfo=None)) is not None:
+            self.quarantined += 1  # not seen either: a plausible retry of it is still accepted
             return False
         if event.event_id in self._seen:
             self.duplicates += 1
@@ -135,8 +152,8 @@ def _empty_features() -> dict[str, float]:
     }
 
 
-def load_event_log(path: Path) -> EventLog:
+def load_event_log(path: Path, plausible: PlausibleTimes | None = None) -> EventLog:
     """Replay a raw export through the service's own parser, as a stream consumer would."""
-    log = EventLog()
+    log = EventLog(plausible)
     log.extend(raw_event_rows(path))
     return log

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from ..definitions import FeatureVector
+from ..definitions import FeatureVector, PlausibleTimes
 from ..ingest.raw import raw_event_rows
 from ..online.serving import EventLog
 from .check import SkewThresholds, compare
@@ -90,9 +90,10 @@ def run_drill(
     raw_events: Path,
     vectors: dict[str, list[FeatureVector]],
     thresholds: SkewThresholds,
+    plausible: PlausibleTimes | None = None,
 ) -> DrillResult:
     newest = max(v.as_of for source in vectors.values() for v in source)
-    log = EventLog()
+    log = EventLog(plausible)
     log.extend(drill.bug(raw_event_rows(raw_events), newest))
     report = compare(vectors, log, thresholds)
     flagged = sorted({failure.split(":")[0] for failure in report.failures})

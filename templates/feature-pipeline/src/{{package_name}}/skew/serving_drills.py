@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from ..definitions import FEATURE_NAMES, FeatureVector
+from ..definitions import FEATURE_NAMES, FeatureVector, PlausibleTimes
 from ..ingest.raw import raw_event_rows
 from ..model.artifact import ModelBundle
 from ..online.serving import EventLog
@@ -49,6 +49,7 @@ class DrillContext:
     store: OnlineStore
     offline_features: Path
     raw_events: Path
+    plausible: PlausibleTimes | None = None  # the serving path's rule; None: floor to now
 
 
 def _snapshots_at(offline_features: Path, days_back: int) -> dict[int, FeatureVector]:
@@ -102,7 +103,7 @@ def features_swapped(ctx: DrillContext) -> tuple[FeatureSource, Assemble]:
 def streaming_offsets_dropped(ctx: DrillContext) -> tuple[FeatureSource, Assemble]:
     """The online store is fed by the streaming path, which reads '12:00+02:00' as 12:00 UTC."""
     newest = max(v.as_of for v in ctx.store.scan())
-    log = EventLog()
+    log = EventLog(ctx.plausible)
     log.extend(offsets_dropped(raw_event_rows(ctx.raw_events), newest))
     now = utc_now()
     vectors = {}
