@@ -30,15 +30,23 @@ PREAMBLE = {
     "exits": "import sys\nsys.exit(3)\n",
     "hardexit": "import os\nos._exit(0)\n",
     "tamper": "import shutil\nshutil.rmtree('../grading', ignore_errors=True)\n",
+    # Blocks SIGALRM, so the limit per test cannot stop it: the limit on the whole run does.
+    "stubborn": "import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\n",
     "deleter": (
         "import os, shutil\nshutil.rmtree(os.path.expanduser('~'), ignore_errors=True)\n"
         "shutil.rmtree('src', ignore_errors=True)\n"
     ),
 }
 LOOP = "def add(a: int, b: int) -> int:\n    while True:\n        pass\n"
+# Hangs on negative numbers only: one test times out, the student's other tests still run.
+LOOP_ON_NEGATIVE = (
+    "def add(a: int, b: int) -> int:\n    while a < 0:\n        pass\n    return a + b\n"
+)
 NOISE = "def add(a: int, b: int) -> int:\n    while True:\n        print('x' * 10000)\n"
-STUDENTS = ["solved", "partial", "untouched", "syntax", "exits", "hardexit", "loops", "noisy",
-            "tamper", "deleter"]  # fmt: skip
+STUDENTS = ["solved", "partial", "untouched", "syntax", "exits", "hardexit", "loops", "stubborn",
+            "noisy", "tamper", "deleter"]  # fmt: skip
+LOOPS = {"loops": LOOP_ON_NEGATIVE, "stubborn": LOOP, "noisy": NOISE}
+GRADE = ["--timeout", "25", "--test-timeout", "8", "--jobs", "2"]
 
 
 def script_students(out: Path) -> None:
@@ -53,8 +61,8 @@ def script_students(out: Path) -> None:
         text = calc.read_text()
         if handle in PREAMBLE:
             text = text.replace('"""Two small functions a student writes."""\n', PREAMBLE[handle])
-        if handle in {"loops", "noisy"}:
-            text = text + "\n\n" + (LOOP if handle == "loops" else NOISE)
+        if handle in LOOPS:
+            text = text + "\n\n" + LOOPS[handle]
         calc.write_text(text)
         commit(project, f"{handle}'s work")
 
@@ -82,14 +90,15 @@ def test_grade_records_every_kind_of_student_and_is_repeatable(tmp_path: Path) -
     statuses = {h: git(out / h, "status", "--porcelain") for h in STUDENTS}
     grading_before = digest(out / "_grading" / "tests") + digest(out / "_grading" / "reference")
 
-    first = runner.invoke(app, ["classroom", "grade", str(out), "--timeout", "15", "--jobs", "2"])
+    first = runner.invoke(app, ["classroom", "grade", str(out), *GRADE])
 
     assert first.exit_code == 0, first.output
     book = (out / "gradebook.csv").read_text()
     rows = {row["handle"]: row for row in csv.DictReader(book.splitlines())}
     assert list(rows) == STUDENTS  # roster order
     assert list(rows["solved"]) == [
-        "handle", "add", "mul", "tests_passed", "tests_total", "errors", "problem", "commit"
+        "handle", "add", "mul", "tests_passed", "tests_total", "errors", "timed_out", "problem",
+        "commit",
     ]  # fmt: skip
     summary = {
         h: (r["add"], r["mul"], r["tests_passed"], r["tests_total"]) for h, r in rows.items()
@@ -101,15 +110,21 @@ def test_grade_records_every_kind_of_student_and_is_repeatable(tmp_path: Path) -
         "syntax": ("fail", "fail", "0", "4"),
         "exits": ("fail", "fail", "0", "4"),
         "hardexit": ("fail", "fail", "0", "4"),
-        # A run that hangs or floods is stopped: the tests after that point did not run.
-        "loops": ("fail", "fail", "0", "4"),
+        # A test that hangs fails as timed out and the others run; a run that hangs past the
+        # limit per test, or floods, is stopped: the tests after that point did not run.
+        "loops": ("fail", "pass", "3", "4"),
+        "stubborn": ("fail", "fail", "0", "4"),
         "noisy": ("fail", "fail", "0", "4"),
         "tamper": ("fail", "fail", "0", "4"),
         "deleter": ("pass", "pass", "4", "4"),
     }
     assert rows["syntax"]["errors"] == "4"  # the import fails in each test's setup
     assert "ended early (exit code 0)" in rows["hardexit"]["problem"]
-    assert "stopped after 15 s" in rows["loops"]["problem"]
+    assert rows["loops"]["timed_out"] == "test_add.py::test_negative"
+    assert rows["loops"]["problem"] == ""
+    others = {h: r["timed_out"] for h, r in rows.items() if h != "loops"}
+    assert others == dict.fromkeys(others, "")
+    assert "stopped after 25 s" in rows["stubborn"]["problem"]
     assert "printed more than 10 MB" in rows["noisy"]["problem"]
     assert "grading tests were changed or deleted" in rows["tamper"]["problem"]
     assert all(rows[h]["commit"] == heads[h] for h in STUDENTS)
@@ -120,7 +135,10 @@ def test_grade_records_every_kind_of_student_and_is_repeatable(tmp_path: Path) -
     assert "could not be imported" in feedback["syntax"]
     assert "sys.exit()" in feedback["exits"]
     assert "did not run" in feedback["hardexit"]
-    assert "endless loop" in feedback["loops"]
+    assert "## add: not yet (1 of 2 tests pass)" in feedback["loops"]
+    assert "took longer than the time limit per test" in feedback["loops"]
+    assert "## mul: done (2 of 2 tests pass)" in feedback["loops"]
+    assert "endless loop" in feedback["stubborn"]
 
     # Nothing of the students' or of _grading/ changed, and HOME survived the deleter.
     assert {h: git(out / h, "rev-parse", "HEAD").strip() for h in STUDENTS} == heads
@@ -130,7 +148,7 @@ def test_grade_records_every_kind_of_student_and_is_repeatable(tmp_path: Path) -
     )
     assert Path.home().is_dir()
 
-    second = runner.invoke(app, ["classroom", "grade", str(out), "--timeout", "15", "--jobs", "2"])
+    second = runner.invoke(app, ["classroom", "grade", str(out), *GRADE])
     assert second.exit_code == 0, second.output
     assert (out / "gradebook.csv").read_text() == book  # same commits, same gradebook
 

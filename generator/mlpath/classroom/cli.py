@@ -120,13 +120,22 @@ def grade(
     timeout: Annotated[
         int, typer.Option(help="Seconds each student's run may take.")
     ] = grading.DEFAULT_TIMEOUT_S,
+    test_timeout: Annotated[
+        int,
+        typer.Option(
+            help="Seconds each test may take; a test past it is recorded as timed out and the "
+            "run goes on."
+        ),
+    ] = grading.DEFAULT_TEST_TIMEOUT_S,
     fetch: Annotated[
         bool, typer.Option("--fetch", help="Fetch each student's pushed work first.")
     ] = False,
     jobs: Annotated[int | None, typer.Option(help="Runs at once (default: one per CPU).")] = None,
 ) -> None:
     """Run the hidden grading suite on every student's commit; write gradebook.csv and feedback."""
-    opts = grading.GradeOptions(folder=folder, timeout_s=timeout, fetch=fetch, jobs=jobs)
+    opts = grading.GradeOptions(
+        folder=folder, timeout_s=timeout, test_timeout_s=test_timeout, fetch=fetch, jobs=jobs
+    )
     _room, exercises, grades = grading.grade_classroom(opts)
     book = gradebook.write_gradebook(folder, exercises, grades)
     feedback = gradebook.write_feedback(folder, exercises, grades)
@@ -135,7 +144,7 @@ def grade(
             g.handle,
             *("pass" if g.exercise_passed(e) else "fail" for e in exercises),
             f"{g.passed}/{g.total}",
-            g.problem[:60],
+            (g.problem or (f"{len(g.timed_out)} timed out" if g.timed_out else ""))[:60],
         ]
         for g in grades
     ]

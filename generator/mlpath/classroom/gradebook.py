@@ -12,14 +12,17 @@ import io
 import os
 from pathlib import Path
 
-from .grading import Grade, TestResult
+from .grading import TIMED_OUT, Grade, TestResult
 
 GRADEBOOK_FILE = "gradebook.csv"
 FEEDBACK_DIR = "feedback"
 
 
 def gradebook_rows(exercises: list[str], grades: list[Grade]) -> list[list[str]]:
-    header = ["handle", *exercises, "tests_passed", "tests_total", "errors", "problem", "commit"]
+    header = [
+        "handle", *exercises, "tests_passed", "tests_total", "errors", "timed_out", "problem",
+        "commit",
+    ]  # fmt: skip
     rows = [header]
     for grade in grades:
         marks = ["pass" if grade.exercise_passed(name) else "fail" for name in exercises]
@@ -30,6 +33,7 @@ def gradebook_rows(exercises: list[str], grades: list[Grade]) -> list[list[str]]
                 str(grade.passed),
                 str(grade.total),
                 str(grade.errors),
+                " ".join(grade.timed_out),  # test ids have no spaces
                 grade.problem,
                 grade.commit,
             ]
@@ -55,6 +59,11 @@ def reason(result: TestResult) -> str:
     """Why a test did not pass, in words a student can act on."""
     message = result.message.strip()
     last = message.splitlines()[-1] if message else ""
+    if result.outcome == TIMED_OUT:
+        return (
+            "took longer than the time limit per test and was stopped (an endless loop, or "
+            "very slow code); the other tests still ran"
+        )
     if result.outcome == "not run":
         return f"did not run: {message or 'the test process ended before it'}"
     if "NotImplementedError" in message:

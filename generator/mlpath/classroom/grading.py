@@ -6,7 +6,9 @@ installed. It is rebuilt only when the reference's pyproject.toml changes (after
 
 Each student is graded on a throwaway folder holding the files of their commit (`git archive`:
 not the working tree, not the history), the hidden tests beside it, in its own process group
-with a time limit, a cap on what it may print and on the size of files it writes, and a HOME
+with a time limit per test (pytest-timeout, by SIGALRM: a test that hangs fails as "timed out"
+and the next test runs) and one for the whole run (for code that blocks the alarm or hangs
+outside a test), a cap on what it may print and on the size of files it writes, and a HOME
 and TMPDIR of its own. Whatever the code does (loop forever, call sys.exit or os._exit, delete
 files, print without end), the run is stopped or ends, what happened is recorded, and the next
 student is graded. The student's repository and `_grading/` are only read.
@@ -22,6 +24,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -40,6 +43,11 @@ from . import manifest, repos, suites
 from .manifest import Classroom, StudentRecord
 
 DEFAULT_TIMEOUT_S = 120
+DEFAULT_TEST_TIMEOUT_S = 30
+REFERENCE_TIMEOUT_S = 600  # the reference solution is trusted; only a broken machine is slower
+TIMED_OUT = "timed out"
+PYTEST_TIMEOUT_MESSAGE = re.compile(r"Timeout \(>[0-9.]+s\) from pytest-timeout")
+GRADING_PLUGINS = ("pytest", "pytest-timeout")
 MAX_OUTPUT_BYTES = 10 * 1024 * 1024
 KEPT_OUTPUT_BYTES = 8 * 1024
 RECORDER = Path(__file__).with_name("_recorder.py")
@@ -54,7 +62,7 @@ class GradingSetupError(MlpathError):
 class TestResult:
     nodeid: str
     exercise: str
-    outcome: str  # passed, failed, error, skipped, not run
+    outcome: str  # passed, failed, error, timed out, skipped, not run
     doc: str = ""
     message: str = ""
 
@@ -83,6 +91,10 @@ class Grade:
     def errors(self) -> int:
         return sum(r.outcome == "error" for r in self.results)
 
+    @property
+    def timed_out(self) -> list[str]:
+        return [r.nodeid for r in self.results if r.outcome == TIMED_OUT]
+
     def exercise_passed(self, exercise: str) -> bool:
         mine = [r for r in self.results if r.exercise == exercise]
         return bool(mine) and all(r.passed for r in mine)
@@ -99,6 +111,7 @@ class RunSpec:
     suite: Path
     python: Path
     timeout_s: int
+    test_timeout_s: int = DEFAULT_TEST_TIMEOUT_S
     expected: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -125,6 +138,7 @@ def build_environment(folder: Path) -> Path:
     wanted = {
         "pyproject": hashlib.sha256(pyproject.read_bytes()).hexdigest(),
         "python": sys.version,
+        "plugins": " ".join(GRADING_PLUGINS),
     }
     python = env / "bin" / "python"
     if python.is_file() and stamp.is_file() and json.loads(stamp.read_text()) == wanted:
@@ -139,7 +153,7 @@ def build_environment(folder: Path) -> Path:
     install = [uv, "pip", "install", "--quiet", "--python", str(python)]
     steps = [
         [uv, "venv", "--quiet", "--python", sys.executable, str(env)],
-        [*install, "-r", str(pyproject), "--group", f"{pyproject}:dev", "pytest"],
+        [*install, "-r", str(pyproject), "--group", f"{pyproject}:dev", *GRADING_PLUGINS],
     ]
     for step in steps:
         proc = subprocess.run(step, cwd=reference, capture_output=True, text=True)
@@ -268,6 +282,8 @@ def run_suite(spec: RunSpec) -> Grade:
             "_mlpath_recorder",
             "-p",
             "no:cacheprovider",
+            f"--timeout={spec.test_timeout_s}",
+            "--timeout-method=signal",  # fails the test; "thread" would end the whole run
             "-s",
             "-q",
             "-c",
@@ -315,9 +331,11 @@ def outcomes(records: list[dict[str, str]]) -> dict[str, TestResult]:
         if when not in {"setup", "call", "teardown"} or outcome is None:
             continue
         previous = found.get(nodeid)
-        if previous is not None and previous.outcome in {"failed", "error"}:
+        if previous is not None and previous.outcome in {"failed", "error", TIMED_OUT}:
             continue  # the first problem is the one to report
-        if outcome == "failed":
+        if outcome == "failed" and PYTEST_TIMEOUT_MESSAGE.search(r.get("message", "")):
+            verdict = TIMED_OUT
+        elif outcome == "failed":
             verdict = "failed" if when == "call" else "error"
         elif outcome == "skipped":
             verdict = "skipped"
@@ -378,6 +396,7 @@ def first_line(text: str) -> str:
 class GradeOptions:
     folder: Path
     timeout_s: int = DEFAULT_TIMEOUT_S
+    test_timeout_s: int = DEFAULT_TEST_TIMEOUT_S
     fetch: bool = False
     jobs: int | None = None
 
@@ -427,9 +446,20 @@ def grade_classroom(opts: GradeOptions) -> tuple[Classroom, list[str], list[Grad
         raise UserError(f"{folder}: no grading suite in {tests}")
     if opts.timeout_s <= 0:
         raise UserError(f"--timeout {opts.timeout_s}: expected a number of seconds > 0")
+    if opts.test_timeout_s <= 0:
+        raise UserError(f"--test-timeout {opts.test_timeout_s}: expected a number of seconds > 0")
     python = build_environment(folder)
     package = student_package(reference / ".copier-answers.yml", room.data.get("package_name", ""))
-    base = RunSpec("reference", reference, "", package, tests, python, max(opts.timeout_s, 600))
+    base = RunSpec(
+        "reference",
+        reference,
+        "",
+        package,
+        tests,
+        python,
+        max(opts.timeout_s, REFERENCE_TIMEOUT_S),
+        max(opts.test_timeout_s, REFERENCE_TIMEOUT_S),
+    )
     expected = check_reference(base)
     specs: list[RunSpec | Grade] = []
     for record in room.students:
@@ -458,6 +488,7 @@ def grade_classroom(opts: GradeOptions) -> tuple[Classroom, list[str], list[Grad
                 tests,
                 python,
                 opts.timeout_s,
+                opts.test_timeout_s,
                 expected,
             )
         )
@@ -476,5 +507,6 @@ def base_with(spec: RunSpec, expected: tuple[str, ...]) -> RunSpec:
         spec.suite,
         spec.python,
         spec.timeout_s,
+        spec.test_timeout_s,
         expected,
     )
