@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -25,13 +25,12 @@ from pathlib import Path
 from typing import Literal
 
 import torch
-from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi import FastAPI, HTTPException, Response
 from fastapi.responses import PlainTextResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
-    Gauge,
     Histogram,
     Info,
     generate_latest,
@@ -40,9 +39,10 @@ from pydantic import BaseModel, Field
 from transformers import PreTrainedTokenizerBase
 
 from .data.examples import prompt_token_ids
+from .http_metrics import HttpMetrics, HttpMetricsMiddleware
 from .modeling.load import load_adapter, load_base_model, load_tokenizer
 
-LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+GENERATION_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
 @dataclass(frozen=True)
@@ -98,32 +98,18 @@ class ServiceState:
         return f"{self.settings.base_model}+{adapter}" if adapter else self.settings.base_model
 
 
-class ServingMetrics:
+class ServingMetrics(HttpMetrics):
+    """The shared HTTP metrics (with buckets sized for generation), and the generation's own."""
+
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.registry = registry
-        self.requests = Counter(
-            "http_requests",
-            "HTTP requests by route template, method and status code",
-            ["method", "route", "status"],
-            registry=registry,
-        )
-        self.request_latency = Histogram(
-            "http_request_duration_seconds",
-            "Time from request start to the end of the response",
-            ["method", "route", "status"],
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
-        )
-        self.in_flight = Gauge(
-            "http_requests_in_flight", "Requests being served right now", registry=registry
-        )
+        super().__init__(registry, latency_buckets=GENERATION_BUCKETS)
         self.tokens = Counter(
             "generation_tokens", "Tokens processed, by kind", ["kind"], registry=registry
         )
         self.generation_latency = Histogram(
             "generation_duration_seconds",
             "Time inside model.generate per request",
-            buckets=LATENCY_BUCKETS,
+            buckets=GENERATION_BUCKETS,
             registry=registry,
         )
         self.timeouts = Counter(
@@ -179,25 +165,7 @@ def create_app(
         state.executor.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(title="LoRA generation", lifespan=lifespan)
-
-    @app.middleware("http")
-    async def observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        start = time.perf_counter()
-        metrics.in_flight.inc()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            metrics.in_flight.dec()
-            route = request.scope.get("route")
-            path = getattr(route, "path", "unmatched")
-            labels = (request.method, path, str(status))
-            metrics.requests.labels(*labels).inc()
-            metrics.request_latency.labels(*labels).observe(time.perf_counter() - start)
+    app.add_middleware(HttpMetricsMiddleware, metrics=metrics, routes=app.router.routes)
 
     @app.get("/healthz", response_model=Health)
     async def healthz() -> Health:

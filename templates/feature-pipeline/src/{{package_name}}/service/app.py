@@ -10,14 +10,13 @@
 
 import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi import FastAPI, HTTPException, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,6 +27,7 @@ from ..errors import PipelineError
 from ..model.artifact import ModelBundle, load_bundle
 from ..online.store import OnlineStore
 from ..settings import Settings
+from .http_metrics import HttpMetricsMiddleware
 from .metrics import ServiceMetrics
 from .scoring import NotServedError, Scorer
 from .served_log import ServedLog
@@ -111,18 +111,7 @@ def create_app(settings: Settings, loader: Callable[[Path], ModelBundle] = load_
     )
     app.state.service = state
 
-    @app.middleware("http")
-    async def record_metrics(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        start = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
-        state.metrics.observe_request(
-            request.method, template, response.status_code, time.perf_counter() - start
-        )
-        return response
+    app.add_middleware(HttpMetricsMiddleware, metrics=state.metrics, routes=app.router.routes)
 
     @app.post(
         "/predict",

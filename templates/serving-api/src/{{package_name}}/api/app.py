@@ -17,11 +17,11 @@ from ..io.loader import load_model
 from ..settings import Settings
 from .auth import ApiKeyMiddleware, api_key_dependency
 from .errors import add_error_handlers
+from .http_metrics import HttpMetricsMiddleware
 from .metrics import ServingMetrics
 from .middleware import (
     BodySizeLimitMiddleware,
     CloseWhileDrainingMiddleware,
-    MetricsMiddleware,
     RequestContextMiddleware,
 )
 from .routes import model_router, ops_router
@@ -85,7 +85,7 @@ def create_app(settings: Settings, loader: Callable[[str], LoadedModel] = load_m
         app.add_middleware(ApiKeyMiddleware, keys=keys)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if metrics is not None:
-        app.add_middleware(MetricsMiddleware, metrics=metrics, routes=app.router.routes)
+        app.add_middleware(HttpMetricsMiddleware, metrics=metrics, routes=app.router.routes)
     app.add_middleware(RequestContextMiddleware, access_log=settings.access_log)
     app.add_middleware(CloseWhileDrainingMiddleware, state=state)
     return app

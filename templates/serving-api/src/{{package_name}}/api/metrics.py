@@ -1,4 +1,5 @@
-"""Prometheus metrics: HTTP traffic, inference, predictions, the model in service, input drift.
+"""Prometheus metrics: HTTP traffic (the family's shared set, see http_metrics), inference,
+predictions, the model in service, input drift.
 
 Each app gets its own registry (tests build many apps in one process). Drift is computed when
 Prometheus scrapes, not per request, by a collector that reads the drift window.
@@ -8,36 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+from prometheus_client import CollectorRegistry, Histogram, Info
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from ..core.drift import DriftWindow
+from .http_metrics import LATENCY_BUCKETS, HttpMetrics
 
-LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 PROBABILITY_BUCKETS = tuple(round(0.1 * i, 1) for i in range(1, 10))
 
 
-class ServingMetrics:
+class ServingMetrics(HttpMetrics):
+    """The shared HTTP metrics, and the model's: inference time, batch sizes, predictions."""
+
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.registry = registry
-        self.requests = Counter(
-            "http_requests",
-            "HTTP requests by route template, method and status code",
-            ["method", "route", "status"],
-            registry=registry,
-        )
-        self.request_latency = Histogram(
-            "http_request_duration_seconds",
-            "Time from request start to the end of the response body",
-            ["method", "route", "status"],
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
-        )
-        self.in_flight = Gauge(
-            "http_requests_in_flight", "Requests being served right now", registry=registry
-        )
+        super().__init__(registry)
         self.inference_latency = Histogram(
             "model_inference_duration_seconds",
             "Time inside the model's predict_proba, per call (a call may hold a micro-batch)",

@@ -1,5 +1,5 @@
 """Pure ASGI middleware (cheaper per request than Starlette's BaseHTTPMiddleware):
-request ids and access logs, request metrics, the request body size limit, and closing
+request ids and access logs, the request body size limit, and closing
 connections while the server drains."""
 
 from __future__ import annotations
@@ -9,20 +9,15 @@ import logging
 import re
 import time
 import uuid
-from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .logs import request_id_var
-from .metrics import ServingMetrics
 from .service import ServiceState
 
 access_logger = logging.getLogger("access")
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-# Clients choose the method string; label values must stay a small, fixed set.
-_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -74,56 +69,6 @@ class RequestContextMiddleware:
                     },
                 )
             request_id_var.reset(token)
-
-
-class MetricsMiddleware:
-    """Count and time every request by route template (never the raw path: bounded labels)."""
-
-    def __init__(self, app: ASGIApp, metrics: ServingMetrics, routes: list[BaseRoute]) -> None:
-        self.app = app
-        self.metrics = metrics
-        self.routes = routes
-        # (counter, histogram) children per label set: prometheus_client's labels() validates
-        # and locks on every call; a dict lookup is a fraction of that on the hot path.
-        self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
-
-    def _route_template(self, scope: Scope) -> str:
-        """The matched route's path template. API routes leave it in the scope; a few others
-        (/docs, /openapi.json) do not, so match them here; anything else is 'unmatched'."""
-        route = scope.get("route")
-        if route is None:
-            route = next((r for r in self.routes if r.matches(scope)[0] is Match.FULL), None)
-        return str(getattr(route, "path", "unmatched"))
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = 500
-        start = time.perf_counter()
-
-        async def send_recording_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        self.metrics.in_flight.inc()
-        try:
-            await self.app(scope, receive, send_recording_status)
-        finally:
-            method = scope["method"] if scope["method"] in _KNOWN_METHODS else "other"
-            labels = (method, self._route_template(scope), str(status))
-            children = self._children.get(labels)
-            if children is None:
-                children = (
-                    self.metrics.requests.labels(*labels),
-                    self.metrics.request_latency.labels(*labels),
-                )
-                self._children[labels] = children
-            children[0].inc()
-            children[1].observe(time.perf_counter() - start)
-            self.metrics.in_flight.dec()
 
 
 class BodySizeLimitMiddleware:
