@@ -10,7 +10,9 @@ timed runs, and that build is reported on its own.
     python benchmarks/bench_classroom.py [--runs 3] [--sizes 30,300] [--update-sizes 30,300]
                                          [--update-runs N] [--grade-size 30]
 
-Targets (issue 8): `classroom new` for 30 students under 30 s, for 300 under 3 minutes.
+Targets (issue 8): `classroom new` for 30 students under 30 s, for 300 under 3 minutes. Each row
+ends with the machine's 1-minute load average before and after its runs (a shared machine's
+figures mean little without it).
 """
 
 from __future__ import annotations
@@ -58,6 +60,10 @@ def roster(path: Path, size: int) -> Path:
     return path
 
 
+def load() -> str:
+    return f"{os.getloadavg()[0]:.1f}"
+
+
 def mlpath(env: dict[str, str], *args: str, ok_codes: tuple[int, ...] = (0,)) -> float:
     start = time.perf_counter()
     proc = subprocess.run(["mlpath", *args], env=env, capture_output=True, text=True)
@@ -94,9 +100,10 @@ def bench(
         f"{TEMPLATE} (BM25 only), {runs} runs each, medians of whole processes, "
         f"{os.cpu_count()} CPUs"
     )
-    print(f"{'command':<34}{'students':>9}{'median s':>10}{'per student':>13}  runs")
+    print(f"{'command':<34}{'students':>9}{'median s':>10}{'per student':>13}  runs  [load]")
     for size in sizes:
         news, updates = [], []
+        before = load()
         for run in range(runs):
             out, seconds = new_class(env, work, size, f"new-{size}-{run}")
             news.append(seconds)
@@ -107,18 +114,27 @@ def bench(
         for name, values in [(name, values) for name, values in measured if values]:
             median = statistics.median(values)
             shown = " ".join(f"{v:.1f}" for v in values)
-            print(f"{name:<34}{size:>9}{median:>10.1f}{median / size:>13.2f}  {shown}")
+            print(
+                f"{name:<34}{size:>9}{median:>10.1f}{median / size:>13.2f}  {shown}"
+                f"  [load {before} -> {load()}]"
+            )
         target = TARGETS.get(size)
         if target is not None:
             verdict = "OK" if statistics.median(news) < target else "MISSED"
             print(f"  target: classroom new for {size} under {target:.0f} s: {verdict}")
+    if grade_size <= 0:
+        return
     out, _ = new_class(env, work, grade_size, "grade", "--exercises")
+    before = load()
     build = mlpath(env, "classroom", "grade", str(out))  # builds the shared environment
     grades = [mlpath(env, "classroom", "grade", str(out)) for _ in range(runs)]
     median = statistics.median(grades)
     shown = " ".join(f"{v:.1f}" for v in grades)
     name = "classroom grade (env built)"
-    print(f"{name:<34}{grade_size:>9}{median:>10.1f}{median / grade_size:>13.2f}  {shown}")
+    print(
+        f"{name:<34}{grade_size:>9}{median:>10.1f}{median / grade_size:>13.2f}  {shown}"
+        f"  [load {before} -> {load()}]"
+    )
     print(f"{'  first grade, building the env':<34}{grade_size:>9}{build:>10.1f}")
 
 
@@ -126,7 +142,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sizes", default="30,300")
-    parser.add_argument("--grade-size", type=int, default=30)
+    parser.add_argument("--grade-size", type=int, default=30, help="0: do not time grade")
     parser.add_argument("--update-sizes", default="30,300", help="class sizes to time update on")
     parser.add_argument("--update-runs", type=int, default=None, help="default: --runs")
     args = parser.parse_args()

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ast
 import csv
+import shutil
+import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -142,6 +144,14 @@ def test_thirty_students_through_a_term(
     )  # fmt: skip
     assert made.exit_code == 0, made.output
     assert "30 of 30 students ready" in made.output
+    for handle in (HANDLES[0], HANDLES[-1]):  # the lock each student's first commit carries
+        uv = shutil.which("uv")
+        assert uv is not None
+        check = subprocess.run(
+            [uv, "lock", "--locked", "--offline"], cwd=out / handle, capture_output=True, text=True
+        )
+        assert check.returncode == 0, check.stderr
+        assert git(out / handle, "ls-files", "uv.lock").strip() == "uv.lock"
     reference_metrics = next((out / "_grading" / "reference").glob("src/*/evaluation/metrics.py"))
     pushed: dict[str, list[str]] = {h: [] for h in HANDLES}
     laptops = {}

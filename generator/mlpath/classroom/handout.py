@@ -4,8 +4,14 @@ Everything that can be wrong with the input is checked before anything is writte
 the class folder, the remote pattern and every remote, the instructor's git identity, and the
 template answers (the reference solution is rendered first, in a staging folder; its recorded
 answers also name the template's questions, which the roster's extra columns may answer). Then
-the students are generated in worker processes; one whose generation or push fails is recorded
-as such in the manifest and the others go on.
+the students are generated; one whose generation or push fails is recorded as such in the
+manifest and the others go on.
+
+A student whose answers differ from the class's only in their own name, e-mail and handle is
+stamped from one verified Copier rendering of the class (stamping.py), with a uv.lock rewritten
+from one `uv lock`; a byte-for-byte check against Copier decides whether the template allows
+that. Everyone else is rendered through `mlpath new` in worker processes, with a `uv lock` of
+their own.
 """
 
 from __future__ import annotations
@@ -14,16 +20,17 @@ import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import git
 
-from .. import answers, catalog
+from .. import answers, catalog, generate
 from ..errors import DestinationExistsError, MlpathError, UserError
 from ..generate import new_project
 from ..options import NewOptions
-from . import manifest, parallel, repos, roster, suites
+from . import manifest, parallel, repos, roster, stamping, suites
 from .manifest import Classroom, StudentRecord
 
 REFERENCE_DIR = "reference"
@@ -53,6 +60,7 @@ class StudentJob:
     version: str
     author: repos.Identity
     record: StudentRecord
+    stamp_values: dict[str, str] | None = None  # set: stamped, not rendered through Copier
 
 
 def check_out_dir(out: Path) -> None:
@@ -156,7 +164,6 @@ def new_classroom(opts: NewClassOptions) -> Classroom:
         grading.mkdir()
         shutil.move(str(reference.path), grading / REFERENCE_DIR)
         suites.place(opts.template, grading)
-    shutil.rmtree(staging, ignore_errors=True)
     manifest.save(out, room)
     extra = {"exercises": True} if opts.exercises else {}
     jobs = [
@@ -171,10 +178,76 @@ def new_classroom(opts: NewClassOptions) -> Classroom:
         )
         for student, record in zip(students, room.students, strict=True)
     ]
-    for record in parallel.run_all(hand_out, jobs, generation_failed, opts.jobs):
-        room = room.with_student(record)
+    try:
+        stamp, jobs = plan_stamping(jobs, {**opts.data, **extra}, staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    stamped = [job for job in jobs if job.stamp_values is not None]
+    rendered = [job for job in jobs if job.stamp_values is None]
+    done: dict[str, StudentRecord] = {}
+    if stamp is not None and stamped:
+        workers = opts.jobs or parallel.default_jobs(len(stamped))
+        with ThreadPoolExecutor(max_workers=workers) as pool:  # git and the disk, not Python
+            work = partial(parallel.call, partial(stamp_out, stamp), on_error=generation_failed)
+            for record in pool.map(work, stamped):
+                done[record.handle] = record
+    for record in parallel.run_all(hand_out, rendered, generation_failed, opts.jobs):
+        done[record.handle] = record
+    for job in jobs:
+        room = room.with_student(done[job.record.handle])
     manifest.save(out, room)
     return room
+
+
+def plan_stamping(
+    jobs: list[StudentJob], class_data: dict[str, Any], staging: Path
+) -> tuple[stamping.Stamp | None, list[StudentJob]]:
+    """The class's stamp (when the template allows one) and the jobs that may use it."""
+    candidates = {}
+    for job in jobs:
+        own = {k: v for k, v in job.data.items() if k not in class_data or class_data[k] != v}
+        if set(own) <= {"author_name", "author_email"}:  # the project name is the handle's
+            name = default_project_name(job.dest)
+            values = stamping.student_values(name, own) if name else None
+            if values is not None:
+                candidates[job.record.handle] = values
+    if not candidates:
+        return None, jobs
+    first = jobs[0]
+    stamp = stamping.build_stamp(
+        first.template, class_data, first.source, first.version, staging / "probes"
+    )
+    if stamp is None:
+        return None, jobs
+    return stamp, [replace(job, stamp_values=candidates.get(job.record.handle)) for job in jobs]
+
+
+def default_project_name(dest: Path) -> str:
+    return str(generate.default_project_name(dest).get("project_name", ""))
+
+
+def stamp_out(stamp: stamping.Stamp, job: StudentJob) -> StudentRecord:
+    """Write, commit and (when asked) push one stamped student's repository."""
+    assert job.stamp_values is not None
+    try:
+        note = stamping.write_student(stamp, job.stamp_values, job.dest)
+    except (MlpathError, OSError, ValueError) as err:
+        return replace(job.record, state=manifest.FAILED, detail=f"{type(err).__name__}: {err}")
+    return commit_and_push(job, job.version, note)
+
+
+def commit_and_push(job: StudentJob, version: str, lock_note: str | None) -> StudentRecord:
+    message = f"Starter for {job.record.handle}: mlpath template {job.template} {version}"
+    repos.init_and_commit(job.dest, message, job.author)
+    detail = f"no uv.lock ({lock_note})" if lock_note else ""
+    record = replace(job.record, state=manifest.GENERATED, detail=detail, version=version)
+    if not job.record.remote:
+        return record
+    try:
+        repos.add_remote_and_push(job.dest, job.record.remote)
+    except git.GitCommandError as err:
+        return replace(record, state=manifest.PUSH_FAILED, detail=repos.first_line(err))
+    return replace(record, state=manifest.PUSHED, detail=detail)
 
 
 def hand_out(job: StudentJob) -> StudentRecord:
@@ -189,20 +262,12 @@ def hand_out(job: StudentJob) -> StudentRecord:
                 source=job.source,
                 vcs_ref=job.version,
                 git=False,  # the class folder may sit in a repository; each student gets their own
+                lock=True,
             )
         )
     except MlpathError as err:
         return replace(job.record, state=manifest.FAILED, detail=str(err))
-    message = f"Starter for {job.record.handle}: mlpath template {job.template} {made.version}"
-    repos.init_and_commit(made.path, message, job.author)
-    record = replace(job.record, state=manifest.GENERATED, detail="", version=made.version)
-    if not job.record.remote:
-        return record
-    try:
-        repos.add_remote_and_push(made.path, job.record.remote)
-    except git.GitCommandError as err:
-        return replace(record, state=manifest.PUSH_FAILED, detail=repos.first_line(err))
-    return replace(record, state=manifest.PUSHED)
+    return commit_and_push(job, made.version, made.lock_note)
 
 
 def generation_failed(job: StudentJob, err: BaseException) -> StudentRecord:
