@@ -54,6 +54,17 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TOOLS_DIR = Path(__file__).resolve().parent / "tools"
 TEMPLATES = ("serving-api", "feature-pipeline", "lora-finetune", "rag-eval")
+ANSWER_SETS_DIR = Path(__file__).parent / "answer_sets"
+
+
+def answer_sets() -> list[tuple[str, str, dict[str, object]]]:
+    """(template, name, --data overrides) for each set in answer_sets/<template>.yml."""
+    sets = []
+    for template in TEMPLATES:
+        named = yaml.safe_load((ANSWER_SETS_DIR / f"{template}.yml").read_text())
+        sets += [(template, name, data or {}) for name, data in named.items()]
+    return sets
+
 
 # CI steps that cannot run the same way here (see the module docstring): `make setup` is replaced
 # by install() below (the local torch wheel), `uv lock --check` needs a lock and the PyTorch index,

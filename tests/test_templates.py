@@ -9,20 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests import harness
 
-ANSWER_SETS_DIR = Path(__file__).parent / "answer_sets"
-
 
 def answer_sets() -> list[pytest.param]:
-    params = []
-    for template in harness.TEMPLATES:
-        sets = yaml.safe_load((ANSWER_SETS_DIR / f"{template}.yml").read_text())
-        for name, data in sets.items():
-            params.append(pytest.param(template, data or {}, id=f"{template}-{name}"))
-    return params
+    return [
+        pytest.param(template, data, id=f"{template}-{name}")
+        for template, name, data in harness.answer_sets()
+    ]
 
 
 @pytest.fixture(scope="session")
