@@ -249,6 +249,9 @@ def bench(
     with_10m: Annotated[
         bool, typer.Option("--with-10m", help="Also build offline features from 10M events.")
     ] = False,
+    scaling_runs: Annotated[
+        int, typer.Option(min=1, help="Repetitions per size of the offline build (median).")
+    ] = 3,
 ) -> None:
     """Stage throughput, offline build at scale, lookup latency, skew-check time -> bench.json."""
     from .jobs.bench import SCALING_EVENTS, TEN_MILLION, format_bench, run_bench
@@ -256,7 +259,7 @@ def bench(
     with _clean_errors():
         settings = _settings()
         sizes = (*SCALING_EVENTS, TEN_MILLION) if with_10m else SCALING_EVENTS
-        result = run_bench(settings, runs=runs, scaling_events=sizes)
+        result = run_bench(settings, runs=runs, scaling_events=sizes, scaling_runs=scaling_runs)
         typer.echo(format_bench(result))
 
 

@@ -3,9 +3,13 @@ of the served skew check on a large log.
 
 The HTTP figures come from the real app under uvicorn on loopback (in a thread of this process),
 one keep-alive client sending requests one after another, so p50/p99 are one request's cost:
-lookup, vector assembly, the model, the log append and the HTTP round trip.
+lookup, vector assembly, the model, the log append and the HTTP round trip. Each path is timed
+in `runs` rounds of the same requests after a few untimed warm-up requests (connections, the
+statement cache), and p50 and p99 are the medians over the rounds: one round's p99 is its ten
+slowest requests, which a busy machine's scheduler alone can move by milliseconds.
 """
 
+import gc
 import statistics
 import threading
 import time
@@ -27,14 +31,17 @@ from ..settings import Settings
 from ..skew.served import check_served
 from . import steps
 
+WARM_UP_REQUESTS = 20
+
 
 class Latency(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     path: str
-    requests: int
-    p50_ms: float
-    p99_ms: float
+    requests: int  # per round
+    p50_ms: float  # median over the rounds
+    p99_ms: float  # median over the rounds
+    rounds: int = 1
 
 
 class ServingBench(BaseModel):
@@ -45,14 +52,29 @@ class ServingBench(BaseModel):
     skew_check_s: float
 
 
-def _latency(path: str, call: Callable[[int], object], users: list[int]) -> Latency:
-    samples = []
-    for user in users:
-        start = time.perf_counter()
+def _latency(
+    path: str, call: Callable[[int], object], users: list[int], rounds: int = 1
+) -> Latency:
+    for user in users[:WARM_UP_REQUESTS]:
         call(user)
-        samples.append((time.perf_counter() - start) * 1_000)
-    p50, p99 = np.percentile(samples, [50, 99])
-    return Latency(path=path, requests=len(users), p50_ms=float(p50), p99_ms=float(p99))
+    p50s, p99s = [], []
+    for _ in range(rounds):
+        gc.collect()  # each round starts without the garbage of the one before
+        samples = []
+        for user in users:
+            start = time.perf_counter()
+            call(user)
+            samples.append((time.perf_counter() - start) * 1_000)
+        p50, p99 = np.percentile(samples, [50, 99])
+        p50s.append(float(p50))
+        p99s.append(float(p99))
+    return Latency(
+        path=path,
+        requests=len(users),
+        p50_ms=statistics.median(p50s),
+        p99_ms=statistics.median(p99s),
+        rounds=rounds,
+    )
 
 
 @contextmanager
@@ -74,23 +96,25 @@ def running_server(settings: Settings) -> Iterator[str]:
         thread.join(timeout=30)
 
 
-def bench_serving(settings: Settings, requests: int, skew_rows: int) -> ServingBench:
+def bench_serving(
+    settings: Settings, requests: int, skew_rows: int, rounds: int = 1
+) -> ServingBench:
     """`settings` must point at a scratch copy: the served log there is written to."""
     store = OnlineStore(settings.online_url)
     try:
         vectors = store.scan()
         rng = np.random.default_rng(settings.seed)
         users = [int(u) for u in rng.choice([v.user_id for v in vectors], size=requests)]
-        latencies = [_latency("online store lookup", store.get, users)]
+        latencies = [_latency("online store lookup", store.get, users, rounds)]
     finally:
         store.close()
     with running_server(settings) as url, httpx.Client(base_url=url) as client:
-        client.post("/predict", json={"entity_id": users[0]})  # connection and first-call setup
         latencies.append(
             _latency(
                 "POST /predict over HTTP",
                 lambda u: client.post("/predict", json={"entity_id": u}).raise_for_status(),
                 users,
+                rounds,
             )
         )
     # A log of `skew_rows` lookups as clean traffic would have logged them (the stored vectors).

@@ -254,22 +254,28 @@ def _throughput(bench: dict[str, Any] | None) -> list[str]:
         "",
         "![throughput](throughput.png)",
         "",
-        "Offline build (DuckDB: daily snapshots + the point-in-time training set) by size:",
+        "Offline build (DuckDB: daily snapshots + the point-in-time training set) by size, "
+        "from clean events; materialisation of each user's newest snapshot into the SQLite "
+        "online store; the synthetic generator (`generate`: events in memory, then the CSV):",
         "",
-        "| events | users | snapshots | seconds | events/s |",
-        "|---:|---:|---:|---:|---:|",
+        "| events | users | snapshots | build s | events/s | materialise s | generator s |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
         *[
             f"| {p['events']:,} | {p['n_users']:,} | {p['snapshots']:,} | {p['median_s']:.2f} | "
-            f"{p['events_per_s']:,.0f} |"
+            f"{p['events_per_s']:,.0f} | {_maybe(p.get('materialize_s'))} | "
+            f"{_maybe(p.get('generate_s'))} |"
             for p in bench["scaling"]
         ],
         "",
         "![scaling](scaling.png)",
         "",
-        "| serving path | requests | p50 ms | p99 ms |",
-        "|---|---:|---:|---:|",
+        *_targets(bench),
+        "",
+        "| serving path | requests per round | rounds | p50 ms (median) | p99 ms (median) |",
+        "|---|---:|---:|---:|---:|",
         *[
-            f"| {x['path']} | {x['requests']:,} | {x['p50_ms']:.2f} | {x['p99_ms']:.2f} |"
+            f"| {x['path']} | {x['requests']:,} | {x.get('rounds', 1)} | {x['p50_ms']:.2f} | "
+            f"{x['p99_ms']:.2f} |"
             for x in bench["serving"]["latencies"]
         ],
         "",
@@ -277,6 +283,37 @@ def _throughput(bench: dict[str, Any] | None) -> list[str]:
         f"{bench['serving']['skew_check_s']:.2f} s (median of 3).",
         "",
     ]
+
+
+def _maybe(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds:.2f}"
+
+
+def _targets(bench: dict[str, Any]) -> list[str]:
+    """The speed targets next to what `make bench` measured, with the machine's load."""
+    if "targets" not in bench:  # a bench.json from before the targets were recorded
+        return []
+    rows = []
+    for t in bench["targets"]:
+        limit, measured = t["limit_s"], t["measured_s"]
+        if measured is None:
+            verdict, shown = f"not measured (`{t['how_to_measure']}`)", "-"
+        else:
+            verdict, shown = ("met" if measured < limit else "**NOT MET**"), _duration(measured)
+        rows.append(f"| {t['name']} | under {_duration(limit)} | {shown} | {verdict} |")
+    machine = bench["machine"]
+    return [
+        "| target | limit | measured (median) | |",
+        "|---|---:|---:|---|",
+        *rows,
+        "",
+        f"Load average (1, 5, 15 min) while it ran: {machine.get('load_before', '?')} before, "
+        f"{machine.get('load_after', '?')} after, on {machine['cpus']} CPUs.",
+    ]
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds * 1_000:.2f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
 def _caught(drill: dict[str, Any], control: bool) -> str:
