@@ -27,6 +27,9 @@ class Settings(BaseSettings):
 
     # Any SQLAlchemy URL for SQLite or PostgreSQL; empty means a SQLite file under data_dir.
     online_store_url: str = ""
+    # A PostgreSQL URL (postgresql+psycopg://...): the events, the snapshots and the training
+    # set's point-in-time join live and run there; empty means DuckDB over Parquet files.
+    offline_store_url: str = ""
     # A vector older than this (since the batch job materialised it) is not served.
     online_ttl_hours: float = Field(default=48.0, gt=0)
 

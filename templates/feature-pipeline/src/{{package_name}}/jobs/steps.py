@@ -26,6 +26,7 @@ from ..offline.batch_features import (
     sample_historic_snapshots,
     write_snapshots,
 )
+from ..offline.postgres_store import PostgresOfflineStore
 from ..offline.training_set import build_training_set, sample_label_times
 from ..online.serving import load_event_log
 from ..online.store import OnlineStore, materialize
@@ -103,11 +104,19 @@ def ingest(settings: Settings) -> IngestReport:
 
 
 def compute_features(settings: Settings) -> int:
+    """Daily snapshots into the offline store: Parquet by DuckDB, or PostgreSQL if configured."""
     con = connect_events(_existing(settings.clean_events_path, "ingest"))
     try:
-        return write_snapshots(con, default_cutoff(con), settings.offline_features_path)
+        cutoff = default_cutoff(con)
+        if not settings.offline_store_url:
+            return write_snapshots(con, cutoff, settings.offline_features_path)
     finally:
         con.close()
+    store = PostgresOfflineStore(settings.offline_store_url)
+    try:
+        return store.build(settings.clean_events_path, cutoff, settings.offline_features_path)
+    finally:
+        store.close()
 
 
 def training_set(settings: Settings) -> TrainingSetSummary:
@@ -120,7 +129,10 @@ def training_set(settings: Settings) -> TrainingSetSummary:
             users, first_day, cutoff, settings.labels_per_user, settings.seed
         )
         offline = _existing(settings.offline_features_path, "features")
-        training = build_training_set(con, labels, offline)
+        if settings.offline_store_url:
+            training = _postgres_training_set(settings.offline_store_url, labels)
+        else:
+            training = build_training_set(con, labels, offline)
     finally:
         con.close()
     write_atomically(settings.training_set_path, lambda p: training.to_parquet(p, index=False))
@@ -131,6 +143,14 @@ def training_set(settings: Settings) -> TrainingSetSummary:
         without_history=int(training["feature_as_of"].isna().sum()),
         max_feature_lag_hours=0.0 if pd.isna(lag) else float(lag / timedelta(hours=1)),
     )
+
+
+def _postgres_training_set(url: str, labels: pd.DataFrame) -> pd.DataFrame:
+    store = PostgresOfflineStore(url)
+    try:
+        return store.training_set(labels)
+    finally:
+        store.close()
 
 
 def materialize_online(settings: Settings) -> int:
