@@ -27,8 +27,8 @@ from transformers.trainer_callback import PrinterCallback
 
 from .config import TrainConfig
 from .data.examples import EncodedExample
-from .modeling.load import add_lora, load_base_model
-from .train import StepStats
+from .modeling.load import load_lora_model
+from .train import StepStats, autocast
 
 
 class _TokenCountingTrainer(Trainer):
@@ -91,7 +91,7 @@ def run_trainer(
     between_blocks: Callable[[], None],
 ) -> list[StepStats]:
     set_seed(config.seed)
-    model = add_lora(load_base_model(config.base_model), config)
+    model = load_lora_model(config)
     features = [{"input_ids": e.input_ids, "labels": e.labels} for e in examples]
     with tempfile.TemporaryDirectory() as scratch:
         args = TrainingArguments(
@@ -100,7 +100,10 @@ def run_trainer(
             gradient_accumulation_steps=config.grad_accum_steps,
             max_steps=warmup + steps,
             learning_rate=config.learning_rate,
-            lr_scheduler_type="cosine",
+            # Trainer's name for a constant rate after warmup
+            lr_scheduler_type={"constant": "constant_with_warmup"}.get(
+                config.lr_schedule, config.lr_schedule
+            ),
             warmup_steps=config.warmup_steps,
             max_grad_norm=config.grad_clip,
             train_sampling_strategy="group_by_length",
@@ -121,5 +124,7 @@ def run_trainer(
         trainer.remove_callback(PrinterCallback)  # it prints the final metrics dict
         timer = _StepTimer(trainer, warmup, block, between_blocks)
         trainer.add_callback(timer)
-        trainer.train()
+        # bf16 as our loop has it (Trainer's bf16=True would need a second Accelerator state).
+        with autocast(config, trainer.args.device):
+            trainer.train()
     return timer.stats

@@ -206,15 +206,38 @@ def bench(
     typer.echo(f"wrote {out}")
 
 
+@app.command("bench-gpu")
+@one_line_errors
+def bench_gpu(
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="The GPU recipe whose settings are measured")
+    ] = Path("configs/gpu.yaml"),
+    smoke: Annotated[
+        bool, typer.Option(help="A toy size on any device: checks the code path, measures nothing")
+    ] = False,
+    out: Annotated[Path, typer.Option(help="Reports folder")] = Path("reports"),
+) -> None:
+    """Qwen2.5-0.5B architecture (random weights) on one GPU: the recipe vs padded batches."""
+    from .gpu_bench import run_gpu_bench
+
+    report_path = run_gpu_bench(load_config(config), out, smoke=smoke)
+    typer.echo(report_path.read_text())
+    typer.echo(f"wrote {report_path} and {report_path.with_suffix('.json')}")
+
+
 @app.command()
 @one_line_errors
 def report(
     config: ConfigOption = None,
     bench_file: Annotated[Path, typer.Option("--bench")] = Path("reports/bench.json"),
     out: Annotated[Path, typer.Option(help="Reports folder")] = Path("reports"),
+    readme: Annotated[
+        Path, typer.Option(help="README whose results block is rewritten from the bench files")
+    ] = Path("README.md"),
 ) -> None:
-    """Write reports/RESULTS.md with the loss curve and throughput plots."""
+    """Write reports/RESULTS.md with the loss curve and throughput plots, and the README's
+    results block."""
     from .report import write_report
 
-    path = write_report(load_config(config).run_dir, bench_file, out)
+    path = write_report(load_config(config).run_dir, bench_file, out, readme=readme)
     typer.echo(f"wrote {path}")

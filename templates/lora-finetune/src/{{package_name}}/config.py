@@ -7,6 +7,7 @@ environment wins over the file, so a sweep is a loop over env values against one
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +18,10 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from .errors import ConfigError
 
 Batching = Literal["random", "length_grouped", "packed"]
+Precision = Literal["fp32", "bf16"]
+Quantization = Literal["none", "4bit"]
+LrSchedule = Literal["constant", "linear", "cosine"]
+DEFAULT_MAX_STEPS = 300  # when neither max_steps nor epochs is set
 
 
 class TrainConfig(BaseSettings):
@@ -37,7 +42,14 @@ class TrainConfig(BaseSettings):
 
     # model: a local folder (`make init-model` writes the tiny default) or a hub id
     base_model: str = "models/tiny-base"
-    mixed_precision: Literal["no", "bf16", "fp16"] = "no"
+    # bf16: the frozen base weights in bf16 and the forward pass autocast to bf16; the LoRA
+    # weights, their optimizer state and the loss stay fp32.
+    precision: Precision = "fp32"
+    # 4bit: QLoRA, the frozen base weights in 4-bit NF4 (bitsandbytes, CUDA only).
+    quantization: Quantization = "none"
+    # Recompute each block's activations in the backward pass: less memory, about a third
+    # more compute; the same loss and gradients.
+    gradient_checkpointing: bool = False
 
     # LoRA
     lora_r: int = 8
@@ -50,8 +62,11 @@ class TrainConfig(BaseSettings):
     batching: Batching = "length_grouped"
     batch_size: int = 16
     grad_accum_steps: int = 2
-    max_steps: int = 300
+    # How long: exactly one of max_steps (optimizer steps) and epochs (passes over the data).
+    max_steps: int | None = None
+    epochs: float | None = None
     learning_rate: float = 1e-2
+    lr_schedule: LrSchedule = "cosine"  # after a linear warmup from 0
     weight_decay: float = 0.0
     warmup_steps: int = 20
     grad_clip: float = 1.0
@@ -62,14 +77,35 @@ class TrainConfig(BaseSettings):
     save_interval: int = 100  # a resumable checkpoint every N steps, and one at the end
     keep_checkpoints: int = 2  # the newest N checkpoints stay on disk
 
+    @model_validator(mode="before")
+    @classmethod
+    def _max_steps_or_epochs(cls, values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        given = [name for name in ("max_steps", "epochs") if values.get(name) is not None]
+        if len(given) == 2:
+            raise ValueError(
+                f"max_steps ({values['max_steps']}) and epochs ({values['epochs']}) are both set; "
+                "set exactly one"
+            )
+        if not given:
+            return {**values, "max_steps": DEFAULT_MAX_STEPS}
+        return values
+
     @model_validator(mode="after")
     def _check_ranges(self) -> TrainConfig:
         positive: tuple[str, ...] = ("max_length", "lora_r", "lora_alpha", "batch_size")
-        positive += ("grad_accum_steps", "max_steps", "eval_interval", "log_interval")
+        positive += ("grad_accum_steps", "eval_interval", "log_interval")
         positive += ("save_interval", "keep_checkpoints")
         for name in positive:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ValueError("max_steps must be at least 1")
+        if self.epochs is not None and self.epochs <= 0:
+            raise ValueError("epochs must be positive")
+        if self.warmup_steps < 0:
+            raise ValueError("warmup_steps must be at least 0")
         if not 0.0 <= self.lora_dropout < 1.0:
             raise ValueError("lora_dropout must be in [0, 1)")
         if self.learning_rate <= 0:
@@ -81,6 +117,14 @@ class TrainConfig(BaseSettings):
     @property
     def run_dir(self) -> Path:
         return self.out_dir / self.run_name
+
+    def total_steps(self, batches_per_epoch: int) -> int:
+        """Optimizer steps of the run: max_steps, or `epochs` passes over `batches_per_epoch`
+        micro-batches (one process's share) rounded up to whole optimizer steps."""
+        if self.max_steps is not None:
+            return self.max_steps
+        assert self.epochs is not None  # the validator makes sure one of the two is set
+        return max(1, math.ceil(self.epochs * batches_per_epoch / self.grad_accum_steps))
 
     @classmethod
     def settings_customise_sources(

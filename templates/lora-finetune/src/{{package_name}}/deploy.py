@@ -17,7 +17,7 @@ VLLM_RANKS = (8, 16, 32, 64, 128, 256, 320, 512)  # the values vLLM accepts for 
 
 def vllm_serve_command(config: TrainConfig, adapter_dir: Path, port: int = 8000) -> str:
     rank = next((r for r in VLLM_RANKS if r >= config.lora_r), VLLM_RANKS[-1])
-    dtype = {"bf16": "bfloat16", "fp16": "float16"}.get(config.mixed_precision, "auto")
+    dtype = {"bf16": "bfloat16"}.get(config.precision, "auto")
     parts = [
         "vllm",
         "serve",

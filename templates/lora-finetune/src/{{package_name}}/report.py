@@ -15,7 +15,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
-from .bench import BatchingBench, format_table
+from .bench import TRAINER_ROW, BatchingBench, format_table
 from .errors import DataError
 from .evaluate import format_eval_table
 from .metrics import read_metrics
@@ -50,7 +50,70 @@ def plot_throughput(results: list[BatchingBench], path: Path) -> None:
     plt.close(fig)
 
 
-def write_report(run_dir: Path, bench_path: Path, reports_dir: Path) -> Path:
+README_START = "<!-- results: written by `make report` from reports/bench.json -->"
+README_END = "<!-- /results -->"
+
+
+def readme_results(bench: dict[str, Any], gpu_bench: dict[str, Any] | None) -> str:
+    """The README's throughput paragraph and tables, every figure from the bench files."""
+    results = [BatchingBench(**r) for r in bench["results"]]
+    by_row = {r.batching: r.median_real_tokens_per_s for r in results}
+    steps = min(r.steps for r in results)
+    lines = [
+        f"`make bench` on {bench.get('machine', bench['device'])} "
+        f"({bench['torch_threads']} torch threads), base model `{bench['base_model']}`, "
+        f"{bench['batch_size']} sequences x {bench['grad_accum_steps']} micro-batches per step, "
+        f"{bench.get('precision', 'fp32')}; medians over {steps} steps per row, rows alternating. "
+        f"Packed vs random: {by_row['packed'] / by_row['random']:.2f}x real tokens/s; this loop "
+        f"length-grouped vs transformers' Trainer: "
+        f"{by_row['length_grouped'] / by_row[TRAINER_ROW]:.2f}x.",
+        "",
+        format_table(results),
+        "",
+    ]
+    if gpu_bench is None:
+        lines.append(
+            "GPU: not measured yet. `make bench-gpu` on a CUDA machine writes "
+            "reports/gpu-bench.json, and `make report` then puts its table here."
+        )
+    else:
+        lines.append(gpu_results_text(gpu_bench))
+    return "\n".join(lines)
+
+
+def gpu_results_text(gpu_bench: dict[str, Any]) -> str:
+    return "\n".join(
+        [
+            f"`make bench-gpu` on {gpu_bench['device']}: Qwen2.5-0.5B architecture, random "
+            f"weights, {gpu_bench['precision']}, LoRA r={gpu_bench['lora']['lora_r']} on all "
+            f"linear layers, batches of {gpu_bench['batch_size']} examples of up to "
+            f"{gpu_bench['max_length']} tokens. Packed (the default GPU recipe) vs padded: "
+            f"{gpu_bench['packed_vs_padded']:.2f}x real tokens/s.",
+            "",
+            format_table([BatchingBench(**r) for r in gpu_bench["results"]]),
+        ]
+    )
+
+
+def update_readme(readme: Path, text_between: str) -> bool:
+    """Replace what lies between the README's results markers; everything outside them is the
+    user's and stays. A README without the markers is left alone (returns False)."""
+    if not readme.is_file():
+        return False
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return False
+    block = f"{README_START}\n{text_between}\n"
+    readme.write_text(text[:start] + block + text[end:], encoding="utf-8")
+    return True
+
+
+def write_report(
+    run_dir: Path, bench_path: Path, reports_dir: Path, readme: Path | None = None
+) -> Path:
+    """RESULTS.md and its plots; with `readme`, also the README's results block, so that no
+    figure there is typed by hand."""
     records = read_metrics(run_dir / "metrics.jsonl")
     if not bench_path.is_file():
         raise DataError(f"benchmark file {bench_path} does not exist (run `make bench` first)")
@@ -104,12 +167,19 @@ def write_report(run_dir: Path, bench_path: Path, reports_dir: Path) -> Path:
         "",
         f"Device: {bench['device']} ({bench['torch_threads']} threads), base model "
         f"`{bench['base_model']}`, {bench['batch_size']} sequences x {bench['grad_accum_steps']} "
-        "micro-batches per step. Medians over steps, both orders alternating.",
+        "micro-batches per step. Medians over steps, the rows alternating; peak memory is each "
+        "row's, measured apart (CPU: peak resident set above the loaded model).",
         "",
         "![throughput](throughput.png)",
         "",
         format_table(results),
         "",
+    ]
+    gpu_path = bench_path.with_name("gpu-bench.json")
+    gpu_bench = json.loads(gpu_path.read_text()) if gpu_path.is_file() else None
+    if gpu_bench is not None:
+        lines += ["## GPU throughput", "", gpu_results_text(gpu_bench), ""]
+    lines += [
         "## Configuration of the run",
         "",
         "```yaml",
@@ -119,4 +189,6 @@ def write_report(run_dir: Path, bench_path: Path, reports_dir: Path) -> Path:
     ]
     out = reports_dir / "RESULTS.md"
     out.write_text("\n".join(lines))
+    if readme is not None:
+        update_readme(readme, readme_results(bench, gpu_bench))
     return out

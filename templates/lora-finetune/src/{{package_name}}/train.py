@@ -2,7 +2,7 @@
 
 Runs as is on one CPU or GPU (`<cli> train`), and unchanged on several GPUs or machines under
 `accelerate launch` (configs/accelerate/): the Accelerator places the model, wraps it in DDP,
-shards the training batches and, with `mixed_precision`, autocasts the forward pass.
+shards the training batches; with `precision: bf16` the forward pass runs under autocast.
 """
 
 from __future__ import annotations
@@ -19,7 +19,11 @@ import torch
 from accelerate import Accelerator
 from accelerate.utils import set_seed
 from torch.utils.data import DataLoader
-from transformers import get_cosine_schedule_with_warmup
+from transformers import (
+    get_constant_schedule_with_warmup,
+    get_cosine_schedule_with_warmup,
+    get_linear_schedule_with_warmup,
+)
 
 from .checkpoint import (
     LoopState,
@@ -41,7 +45,7 @@ from .data.examples import EncodedExample, embedded_path, encode_file
 from .errors import TrainingDivergedError
 from .evaluate import EvalResult, evaluate_loss
 from .metrics import MetricsLog
-from .modeling.load import add_lora, load_base_model, load_tokenizer
+from .modeling.load import check_quantization, load_lora_model, load_tokenizer
 from .modeling.loss import target_token_count, token_loss_sum
 
 
@@ -91,6 +95,27 @@ def _batch_order(loader: DataLoader[EncodedExample]) -> BatchOrder:
     return sampler
 
 
+def autocast(config: TrainConfig, device: torch.device) -> torch.autocast:
+    """`precision: bf16`: matmuls in bf16, reductions and the loss in fp32 (torch's autocast)."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.precision == "bf16")
+
+
+def make_schedule(
+    optimizer: torch.optim.Optimizer, config: TrainConfig, total_steps: int
+) -> torch.optim.lr_scheduler.LRScheduler:
+    """Linear warmup from 0 over `warmup_steps`, then constant, linear to 0, or cosine to 0."""
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    if config.lr_schedule == "constant":
+        scheduler = get_constant_schedule_with_warmup(optimizer, config.warmup_steps)
+    elif config.lr_schedule == "linear":
+        scheduler = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
+            optimizer, config.warmup_steps, total_steps
+        )
+    else:
+        scheduler = get_cosine_schedule_with_warmup(optimizer, config.warmup_steps, total_steps)
+    return scheduler
+
+
 def optimizer_step(
     model: torch.nn.Module,
     batches: Iterator[Batch],
@@ -113,8 +138,9 @@ def optimizer_step(
         last = index == len(micro_batches) - 1
         # Gradients are all-reduced once per optimizer step, on the last micro-batch.
         with contextlib.nullcontext() if last else accelerator.no_sync(model):
-            logits = model(**model_inputs(batch))
-            loss = token_loss_sum(logits.logits, batch["labels"])
+            with autocast(config, accelerator.device):
+                logits = model(**model_inputs(batch))
+                loss = token_loss_sum(logits.logits, batch["labels"])
             accelerator.backward(loss * scale)
         loss_sum += loss.detach()
     grad_norm = accelerator.clip_grad_norm_(model.parameters(), config.grad_clip)
@@ -192,7 +218,8 @@ def train(
     `after_step(step)` runs after each optimizer step (progress reporting; tests use it to stop
     a run the way a kill would).
     """
-    accelerator = Accelerator(mixed_precision=config.mixed_precision)
+    check_quantization(config.quantization)  # 4-bit needs CUDA: fail before any work
+    accelerator = Accelerator()
     set_seed(config.seed)
     say = accelerator.print  # only the main process prints
     run_dir = config.run_dir
@@ -219,8 +246,8 @@ def train(
     )
     eval_loader = make_eval_loader(eval_data.examples, pad_id, config.batch_size)
 
-    # -- model: frozen base + LoRA adapters -------------------------------------------------
-    model = add_lora(load_base_model(config.base_model), config)
+    # -- model: frozen base (fp32, bf16 or 4-bit) + LoRA adapters ---------------------------
+    model = load_lora_model(config)
     trainable, total = model.get_nb_trainable_parameters()
     say(f"model {config.base_model}: {trainable:,} trainable of {total:,} parameters")
     say(f"{accelerator.num_processes} process(es), {accelerator.distributed_type.value}")
@@ -231,15 +258,17 @@ def train(
         lr=config.learning_rate,
         weight_decay=config.weight_decay,
     )
-    scheduler = get_cosine_schedule_with_warmup(optimizer, config.warmup_steps, config.max_steps)
-    # The scheduler stays unprepared: it steps once per optimizer step, whatever the world size.
     model, optimizer, train_loader = accelerator.prepare(model, optimizer, train_loader)
+    # max_steps, or epochs over this process's share of the batches (known once prepared).
+    total_steps = config.total_steps(len(train_loader))
+    # The scheduler stays unprepared: it steps once per optimizer step, whatever the world size.
+    scheduler = make_schedule(optimizer, config, total_steps)
 
     # -- where to start: step 0, or the checkpoint a stopped run left -----------------------
     state = LoopState(step=0, losses=[], metrics_lines=0)
     if checkpoint is not None:
         state = load_checkpoint(checkpoint, model, optimizer, scheduler, accelerator)
-        say(f"resuming from {checkpoint} (step {state.step} of {config.max_steps})")
+        say(f"resuming from {checkpoint} (step {state.step} of {total_steps})")
     elif accelerator.is_main_process:
         write_config_snapshot(config, run_dir)
     metrics = None
@@ -247,13 +276,18 @@ def train(
         metrics = MetricsLog(run_dir / "metrics.jsonl", keep_lines=state.metrics_lines)
 
     # -- loop -------------------------------------------------------------------------------
+    def validate() -> EvalResult:
+        with autocast(config, accelerator.device):
+            return evaluate_loss(model, eval_loader, accelerator.device)
+
     if state.step == 0:
-        log_eval(0, evaluate_loss(model, eval_loader, accelerator.device), say, metrics)
+        log_eval(0, validate(), say, metrics)
     evaluation: EvalResult | None = None
     batches = endless(train_loader, accelerator, start=state.step * config.grad_accum_steps)
     losses = list(state.losses)
     window: list[StepStats] = []
-    for step in range(state.step + 1, config.max_steps + 1):
+    say(f"{total_steps} optimizer steps, {config.lr_schedule} schedule, {config.precision}")
+    for step in range(state.step + 1, total_steps + 1):
         try:
             stats = optimizer_step(model, batches, optimizer, scheduler, accelerator, config)
         except NonFiniteLossError as err:
@@ -265,13 +299,13 @@ def train(
             ) from None
         losses.append(stats.loss)
         window.append(stats)
-        if step % config.log_interval == 0 or step == config.max_steps:
-            log_train_window(step, window, scheduler.get_last_lr()[0], say, metrics)
+        if step % config.log_interval == 0 or step == total_steps:
+            log_train_window(step, window, float(scheduler.get_last_lr()[0]), say, metrics)
             window = []
-        if step % config.eval_interval == 0 or step == config.max_steps:
-            evaluation = evaluate_loss(model, eval_loader, accelerator.device)
+        if step % config.eval_interval == 0 or step == total_steps:
+            evaluation = validate()
             log_eval(step, evaluation, say, metrics)
-        if step % config.save_interval == 0 or step == config.max_steps:
+        if step % config.save_interval == 0 or step == total_steps:
             lines = metrics.lines if metrics else 0
             state = LoopState(step=step, losses=losses, metrics_lines=lines)
             save_checkpoint(
@@ -280,7 +314,7 @@ def train(
         if after_step is not None:
             after_step(step)
     if evaluation is None:  # resumed from the last step's checkpoint: nothing left to train
-        evaluation = evaluate_loss(model, eval_loader, accelerator.device)
+        evaluation = validate()
 
     # -- save: the adapter (kilobytes to megabytes) and its tokenizer, in one rename ---------
     accelerator.wait_for_everyone()

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
+from typing import Any
 
 import torch
 from huggingface_hub import try_to_load_from_cache
-from peft import LoraConfig, PeftModel, get_peft_model
+from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
 from transformers import (
     AutoModelForCausalLM,
     AutoTokenizer,
+    BitsAndBytesConfig,
     PreTrainedModel,
     PreTrainedTokenizerBase,
 )
 from transformers.pytorch_utils import Conv1D
 
-from ..config import TrainConfig
-from ..errors import ModelLoadError
+from ..config import Quantization, TrainConfig
+from ..errors import ConfigError, ModelLoadError
 
-DTYPES = {"no": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
 
 
 def _load_error(what: str, name_or_path: str, err: Exception) -> ModelLoadError:
@@ -81,15 +84,55 @@ def load_tokenizer(name_or_path: str) -> PreTrainedTokenizerBase:
     return tokenizer
 
 
-def load_base_model(name_or_path: str, dtype: torch.dtype = torch.float32) -> torch.nn.Module:
+def check_quantization(quantization: Quantization) -> None:
+    """4-bit QLoRA runs on CUDA with bitsandbytes only; say so before anything loads."""
+    if quantization == "none":
+        return
+    if not torch.cuda.is_available():
+        raise ConfigError(
+            "quantization: 4bit needs a CUDA GPU (bitsandbytes) and this machine has none; "
+            "use quantization: none"
+        )
+    if importlib.util.find_spec("bitsandbytes") is None:
+        raise ConfigError(
+            "quantization: 4bit needs bitsandbytes, which is not installed; "
+            "run `uv sync --group qlora`"
+        )
+
+
+def load_base_model(
+    name_or_path: str,
+    dtype: torch.dtype = torch.float32,
+    quantization: Quantization = "none",
+) -> torch.nn.Module:
+    """The frozen base model in `dtype`, or with `quantization: 4bit` as NF4 weights on this
+    process's GPU computing in `dtype` (QLoRA)."""
     check_resolvable("base_model", name_or_path)
+    check_quantization(quantization)
+    extra: dict[str, Any] = {}
+    if quantization == "4bit":
+        extra["quantization_config"] = BitsAndBytesConfig(  # type: ignore[no-untyped-call]
+            load_in_4bit=True,
+            bnb_4bit_quant_type="nf4",
+            bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=dtype,
+        )
+        # Quantized weights are placed at load time; accelerate does not move them later.
+        extra["device_map"] = {"": int(os.environ.get("LOCAL_RANK", "0"))}
     try:
         model = AutoModelForCausalLM.from_pretrained(
-            name_or_path, dtype=dtype, attn_implementation="sdpa"
+            name_or_path, dtype=dtype, attn_implementation="sdpa", **extra
         )
     except (OSError, ValueError) as err:
         raise _load_error("base_model", name_or_path, err) from err
     return model
+
+
+def load_lora_model(config: TrainConfig) -> PeftModel:
+    """The model training uses: the base model in the configured precision (or 4-bit) with
+    LoRA adapters, gradient checkpointing on when configured."""
+    base = load_base_model(config.base_model, DTYPES[config.precision], config.quantization)
+    return add_lora(base, config)
 
 
 def linear_layer_names(model: torch.nn.Module) -> list[str]:
@@ -117,6 +160,20 @@ def add_lora(model: torch.nn.Module, config: TrainConfig) -> PeftModel:
                 f"lora_target_modules: {', '.join(unknown)} not among the model's linear layers "
                 f"({', '.join(known)}); list some of those or use all-linear"
             )
+    if config.quantization == "4bit":
+        # Norms and the head to fp32 for stable training, input grads on, checkpointing if asked.
+        model = prepare_model_for_kbit_training(  # type: ignore[no-untyped-call]
+            model,
+            use_gradient_checkpointing=config.gradient_checkpointing,
+            gradient_checkpointing_kwargs={"use_reentrant": False},
+        )
+    elif config.gradient_checkpointing:
+        if not isinstance(model, PreTrainedModel):
+            raise ModelLoadError("gradient_checkpointing needs a transformers model")
+        model.activation_checkpointing_enable({"use_reentrant": False})
+        # The embeddings are frozen, so their output needs grad for the recomputed blocks to
+        # pass gradients back to the adapters inside them.
+        model.enable_input_require_grads()  # type: ignore[no-untyped-call]
     lora = LoraConfig(
         r=config.lora_r,
         lora_alpha=config.lora_alpha,
