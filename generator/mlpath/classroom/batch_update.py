@@ -11,13 +11,21 @@ is made and committed on a branch `mlpath-update-<version>` (conflict markers in
 message names the files) and that branch is pushed for the student to merge. main is never
 rewritten, and nothing is force-pushed: a branch of that name already on the remote is refused
 by git and reported.
+
+Copier's clones and renderings of each update (scratch folders, thousands of files and folders
+per student, made and removed) go to memory-backed storage (/dev/shm) when the machine has one
+with room and TMPDIR is not set: on a disk that discards freed blocks, removing them was a third
+of each update's time (measured: 7.4-8.6 s -> 5.2-6.0 s per student, 3.1 s of it CPU).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -82,11 +90,41 @@ class UpdateRow:
         return [self.handle, self.result, versions or "-", "; ".join(extra)]
 
 
+MEMORY_TMP = Path("/dev/shm")
+MEMORY_TMP_MIN_FREE = 1 << 30  # a container's 64 MB /dev/shm is not used
+
+
+def memory_tmpdir() -> Path | None:
+    if os.environ.get("TMPDIR") or not MEMORY_TMP.is_dir() or not os.access(MEMORY_TMP, os.W_OK):
+        return None
+    try:
+        found = os.statvfs(MEMORY_TMP)
+    except OSError:
+        return None
+    return MEMORY_TMP if found.f_bavail * found.f_frsize >= MEMORY_TMP_MIN_FREE else None
+
+
+@contextmanager
+def scratch_in_memory() -> Iterator[None]:
+    previous, chosen = tempfile.tempdir, memory_tmpdir()
+    if chosen is not None:
+        tempfile.tempdir = str(chosen)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = previous
+
+
 def branch_name(version: str) -> str:
     return f"mlpath-update-{version}"
 
 
 def update_one(job: UpdateJob) -> UpdateRow:
+    with scratch_in_memory():
+        return update_student(job)
+
+
+def update_student(job: UpdateJob) -> UpdateRow:
     project = job.project
     try:
         if job.remote:
