@@ -139,7 +139,7 @@ def run_gpu_bench(recipe: TrainConfig, out_dir: Path, smoke: bool = False) -> Pa
     peak: dict[str, float] = dict.fromkeys(rows, 0.0)
     for _ in range(size.steps // size.block):
         for row in rows:
-            before = _memory_allocated()
+            before = _reset_peak_memory()
             stats[row] += runners[row](size.block)
             peak[row] = max(peak[row], _peak_allocated() - before)
     results = [
@@ -148,7 +148,8 @@ def run_gpu_bench(recipe: TrainConfig, out_dir: Path, smoke: bool = False) -> Pa
     return write_gpu_bench(results, settings, size, device, out_dir)
 
 
-def _memory_allocated() -> float:
+def _reset_peak_memory() -> float:
+    """Start a new peak; return what is allocated now (MiB), the weights and optimizer state."""
     if not torch.cuda.is_available():
         return 0.0
     torch.cuda.synchronize()
