@@ -82,6 +82,8 @@ class TrainConfig(BaseSettings):
     def _max_steps_or_epochs(cls, values: Any) -> Any:
         if not isinstance(values, dict):
             return values
+        if "mixed_precision" in values:  # its name in earlier versions of this template
+            raise ValueError("mixed_precision is now precision: fp32 or bf16")
         given = [name for name in ("max_steps", "epochs") if values.get(name) is not None]
         if len(given) == 2:
             raise ValueError(
