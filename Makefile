@@ -39,8 +39,8 @@ bench: ## mlpath new vs raw copier copy, mlpath update vs copier update (medians
 DEMO_DIR ?= demo-rag
 # The demo project has its own .venv: `env -u VIRTUAL_ENV` keeps this repository's (exported
 # above) from reaching its uv, which would warn on every call.
-bench-classroom: ## classroom new, update and grade timed as whole processes (long; see --help for sizes)
-	python benchmarks/bench_classroom.py
+bench-classroom: ## classroom new (30, 300), update (30, 300; once) and grade (30) as whole processes (~20 min)
+	python benchmarks/bench_classroom.py --sizes 30,300 --update-sizes 30,300 --update-runs 1
 
 demo: ## generate rag-eval (BM25 only) into ./demo-rag, install it, run the grid, write the report
 	@if [ -d $(DEMO_DIR) ]; then echo "demo: reusing $(DEMO_DIR) (delete it for a fresh one)"; \

@@ -220,8 +220,14 @@ def write_student(stamp: Stamp, values: Mapping[str, str], dest: Path) -> str | 
             target.chmod(mode)
         note = stamp.lock_note
         if stamp.lock is not None:
-            lock = lockfiles.rename_project(stamp.lock, stamp.project_name, values["project_name"])
-            (project / "uv.lock").write_text(lock)
+            try:
+                lock = lockfiles.rename_project(
+                    stamp.lock, stamp.project_name, values["project_name"]
+                )
+            except ValueError:  # a lock that names the project elsewhere: lock this one itself
+                note = generate.write_lock(project)
+            else:
+                (project / "uv.lock").write_text(lock)
         generate.check_destination(dest, force=False)
         generate.move_into_place(project, dest)
     finally:
