@@ -11,7 +11,8 @@ from pathlib import Path
 
 from tests.conftest import git
 
-COPIER_YML = """\
+# The settings and the two questions every test template repository starts with.
+COPIER_HEADER = """\
 _subdirectory: "templates/{{ template }}"
 _answers_file: .copier-answers.yml
 _templates_suffix: .jinja
@@ -22,6 +23,8 @@ project_name:
   type: str
   default: "my-{{ template }}"
   validator: "{% if not (project_name | regex_search('^[a-z][a-z0-9-]*$')) %}bad name{% endif %}"
+"""
+V1_QUESTIONS = """\
 with_docs:
   type: bool
   default: true
@@ -30,6 +33,7 @@ api_port:
   default: 8000
   when: "{{ template == 'serving-api' }}"
 """
+COPIER_YML = COPIER_HEADER + V1_QUESTIONS
 
 V1 = {
     "README.md.jinja": "# {{ project_name }}\n\nServed by version one.\n",

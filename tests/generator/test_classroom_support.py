@@ -16,19 +16,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git
+from tests.generator.template_repo import COPIER_HEADER
 
 REPO = Path(__file__).resolve().parents[2]
-COPIER_YML = """\
-_subdirectory: "templates/{{ template }}"
-_answers_file: .copier-answers.yml
-_templates_suffix: .jinja
-template:
-  type: str
-  choices: [serving-api, feature-pipeline, lora-finetune, rag-eval]
-project_name:
-  type: str
-  default: "my-{{ template }}"
-  validator: "{% if not (project_name | regex_search('^[a-z][a-z0-9-]*$')) %}bad name{% endif %}"
+CLASS_QUESTIONS = """\
 package_name:
   type: str
   default: "{{ project_name | replace('-', '_') }}"
@@ -43,6 +34,7 @@ exercises:
   default: false
   when: "{{ exercises }}"
 """
+COPIER_YML = COPIER_HEADER + CLASS_QUESTIONS
 CALC = """\
 {% from 'templates/_shared/exercise.jinja' import exercise with context -%}
 \"\"\"Two small functions a student writes.\"\"\"
