@@ -6,17 +6,14 @@ the error class names (2: bad input, 3: update left conflicts, 1: anything else)
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Literal, ParamSpec, TypeVar
+from typing import Annotated, Literal
 
 import typer
-from pydantic import ValidationError
 
-from . import __version__, answers, catalog, history, prerequisites
+from . import __version__, answers, catalog, history, prerequisites, reporting
 from .classroom.cli import classroom_app
-from .errors import MlpathError, UpdateConflictsError
+from .errors import UpdateConflictsError
 from .generate import new_project
 from .options import NewOptions, UpdateOptions
 from .update import project_status, update_project
@@ -28,38 +25,12 @@ app = typer.Typer(
 )
 app.add_typer(classroom_app, name="classroom")
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
 # What an interrupt leaves, per command: each one writes nothing until its last step.
 INTERRUPTED = {
     "new": "interrupted; nothing was written (no project folder was made)",
     "update": "interrupted; the project was not changed",
 }
-
-
-def fail(message: str, code: int) -> typer.Exit:
-    typer.secho(f"mlpath: {message}", err=True, fg="red")
-    return typer.Exit(code)
-
-
-def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
-    @wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except MlpathError as err:
-            raise fail(str(err), err.exit_code) from None
-        except ValidationError as err:
-            raise fail(err.errors()[0]["msg"], 2) from None
-        except OSError as err:  # a folder that is not writable, a name too long, a full disk
-            where = f"{err.filename}: " if err.filename else ""
-            raise fail(f"{where}{err.strerror or err}", 1) from None
-        except KeyboardInterrupt:
-            raise fail(INTERRUPTED.get(command.__name__, "interrupted"), 130) from None
-
-    return wrapper
+reports_errors = reporting.reports_errors(INTERRUPTED)
 
 
 def version_callback(value: bool) -> None:

@@ -47,6 +47,11 @@ def a_dirty_project(tmp: Path) -> None:
     Path("p/app.py").write_text("changed\n")
 
 
+def a_roster_and_a_file(tmp: Path) -> None:
+    Path("roster.csv").write_text("handle,name,email\nada,Ada,ada@example.org\n")
+    a_file_named_blocker(tmp)
+
+
 def a_plain_folder(tmp: Path) -> None:
     Path("plain").mkdir()
 
@@ -138,6 +143,13 @@ CATALOGUE: list[tuple[str, Setup, list[str], int, str]] = [
         "--vcs-ref v9.9.9: no such tag or branch",
     ),
     ("update outside a project", nothing, ["update", "."], 2, "not an mlpath/Copier project"),
+    (
+        "classroom --out under a file",
+        a_roster_and_a_file,
+        ["classroom", "new", "rag-eval", "--roster", "roster.csv", "--out", "blocker/class"],
+        2,
+        "blocker is a file, not a folder",
+    ),
     ("corrupt answers", a_project_with_corrupt_answers, ["update", "p"], 2, "not valid YAML"),
     (
         "corrupt answers, status",
@@ -171,7 +183,7 @@ def test_error_catalogue(
     message = result.output.strip().splitlines()
     assert len(message) == 1, result.output
     assert message[0].startswith("mlpath: ") and words in message[0], message[0]
-    if args[0] == "new":  # a refused `new` leaves nothing behind
+    if "new" in args[:2]:  # a refused `new` or `classroom new` leaves nothing behind
         assert sorted(p.name for p in Path().iterdir()) == before
 
 
@@ -181,3 +193,19 @@ def test_home_not_writable(installation: Path, monkeypatch: pytest.MonkeyPatch) 
     assert result.exit_code != 0
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "cannot write the template history" in lines[0], result.output
+
+
+def test_classroom_os_errors_are_one_line(
+    installation: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    identity = tmp_path / "gitconfig"
+    identity.write_text("[user]\n\tname = Instructor\n\temail = instructor@example.org\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(identity))
+    a_roster_and_a_file(tmp_path)
+    args = ["classroom", "new", "rag-eval", "--roster", "roster.csv", "--out", "/sys/mlpath/c"]
+
+    result = runner.invoke(app, args)
+
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().splitlines() == [result.output.strip()]
+    assert result.output.startswith("mlpath: /sys/mlpath"), result.output

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated
 
 import typer
 
-from .. import answers
-from ..errors import MlpathError
+from .. import answers, reporting
 from . import batch_update, gradebook, grading, handout, manifest, status, tables
 
 classroom_app = typer.Typer(
@@ -18,25 +15,13 @@ classroom_app = typer.Typer(
     no_args_is_help=True,
 )
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """mlpath's errors as one line and their exit code (as the core commands do)."""
-
-    @wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except MlpathError as err:
-            typer.secho(f"mlpath: {err}", err=True, fg="red")
-            raise typer.Exit(err.exit_code) from None
-        except KeyboardInterrupt:
-            typer.secho("mlpath: interrupted; the manifest lists what was done", err=True, fg="red")
-            raise typer.Exit(130) from None
-
-    return wrapper
+# An interrupt stops between students: the manifest records each one as it is done.
+reports_errors = reporting.reports_errors(
+    {
+        name: "interrupted; the manifest lists what was done"
+        for name in ("new", "grade", "update", "status")
+    }
+)
 
 
 @classroom_app.command("new")

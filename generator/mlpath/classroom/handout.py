@@ -70,6 +70,9 @@ def check_out_dir(out: Path) -> None:
         raise DestinationExistsError(
             f"--out {out}: exists and is not empty; a class gets a new folder of its own"
         )
+    above = next((p for p in out.absolute().parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise DestinationExistsError(f"--out {out}: {above} is a file, not a folder")
 
 
 def check_pattern(pattern: str) -> None:
