@@ -28,30 +28,19 @@ import pytest
 import yaml
 
 from tests.harness import generate, template_snapshot
+from tests.hostile import (
+    AUTHOR_EMAIL,
+    AUTHOR_NAME,
+    DESCRIPTION,
+    GPU_BASE_MODEL,
+    HOSTILE,
+    PACKAGE_NAME,
+)
 
 # The tools beside this Python (the root venv) first, then PATH.
 TOOL_PATH = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 RUFF = shutil.which("ruff", path=TOOL_PATH)
 HADOLINT = shutil.which("hadolint", path=TOOL_PATH)
-
-DESCRIPTION = (
-    "He said \"hi\" & 'bye' \\ C:\\new\\table \\n {{ x }} {% raw %}{{ y }}{% endraw %} {# c #} "
-    "$(rm -rf ~) `id` ${HOME} $$ # not a comment; <b>&amp;</b> Zoë Ångström 李雷 🚀 "
-    "\u2018curly\u2019 \u2013 dash"
-)
-AUTHOR_NAME = 'Zoë "Z" O\'Brien \\ Ångström 李雷 $(whoami) #x {{ name }}'
-AUTHOR_EMAIL = "zoë.o'brien+ml@例子.中国"
-GPU_BASE_MODEL = 'org/model "x" \\ #y: {{ z }} - [a] {b}'
-# The longest name copier.yml accepts: every generated line that carries it must still fit.
-PROJECT_NAME = "loan-default-risk-scoring-service-api-v2"
-PACKAGE_NAME = PROJECT_NAME.replace("-", "_")
-
-HOSTILE: dict[str, str] = {
-    "project_name": PROJECT_NAME,
-    "description": DESCRIPTION,
-    "author_name": AUTHOR_NAME,
-    "author_email": AUTHOR_EMAIL,
-}
 
 # Each template with the answer sets that change which files it renders.
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
@@ -191,6 +180,7 @@ def test_dockerfile_passes_hadolint(project: Path) -> None:
         ("rag-eval", "author_email", "zoe@localhost", "an e-mail address"),
         ("rag-eval", "author_email", "Zoe <zoe@example.com>", "an e-mail address"),
         ("rag-eval", "author_email", "zoe@example.com\n", "one line"),
+        ("rag-eval", "author_email", "zoë@example.com", "an ASCII part before the @"),
         ("rag-eval", "project_name", "my-project\n", "one line"),
         ("rag-eval", "project_name", "a" * 41, "at most 40 characters"),
         ("rag-eval", "package_name", "class", "not a keyword"),
