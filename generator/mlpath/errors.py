@@ -56,3 +56,9 @@ class UpdateConflictsError(MlpathError):
 
 class GenerationError(MlpathError):
     """Copier failed for a reason that is not the user's input (a broken template, say)."""
+
+
+class InterruptedWorkError(MlpathError):
+    """Ctrl-C (SIGINT) stopped a command; the message says what it left behind."""
+
+    exit_code = 130

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from mlpath.classroom import handout
 from mlpath.cli import app
 from tests.conftest import git
 from tests.generator.test_classroom_support import (
@@ -227,3 +229,54 @@ def test_status_shows_version_last_commit_worktree_and_remote(tmp_path: Path) ->
     assert "clean" in lines["ada"] and "ahead 1, behind 0" in lines["ada"]
     assert "dirty (1 files)" in lines["bob"]
     assert "ahead 0, behind 1" in lines["cy"]
+
+
+def interrupt_the_second_student(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while the class is being handed out: the second student's commit raises it."""
+    real = handout.commit_and_push
+    calls = []
+
+    def commit_or_interrupt(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(handout, "commit_and_push", commit_or_interrupt)
+
+
+def test_an_interrupted_hand_out_leaves_no_class_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    roster_csv = write_roster(tmp_path / "roster.csv", HANDLES)
+    out = tmp_path / "term" / "class"
+    interrupt_the_second_student(monkeypatch)
+    args = ["classroom", "new", "rag-eval", "--roster", str(roster_csv), "--out", str(out)]
+
+    result = runner.invoke(app, [*args, "--jobs", "1"])
+
+    assert result.exit_code == 130, result.output
+    assert result.output.strip() == (
+        "mlpath: interrupted; nothing was written (no class folder was made)"
+    )
+    assert not (tmp_path / "term").exists()  # nor the parent it made
+    assert not list(tmp_path.rglob(".mlpath-*"))  # no staging folder left either
+
+
+def test_an_interrupted_hand_out_to_remotes_keeps_the_folder_for_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    roster_csv = write_roster(tmp_path / "roster.csv", HANDLES)
+    pattern = bare_remotes(tmp_path / "remotes", HANDLES)
+    out = tmp_path / "class"
+    interrupt_the_second_student(monkeypatch)
+    args = ["classroom", "new", "rag-eval", "--roster", str(roster_csv), "--out", str(out)]
+
+    result = runner.invoke(app, [*args, "--remote", pattern, "--jobs", "1"])
+
+    assert result.exit_code == 130, result.output
+    assert "some students may already be pushed" in result.output
+    assert f"mlpath classroom status {out}" in result.output
+    assert (out / "classroom.toml").is_file()
+    status = runner.invoke(app, ["classroom", "status", str(out)])
+    assert status.exit_code == 0, status.output

@@ -15,11 +15,15 @@ classroom_app = typer.Typer(
     no_args_is_help=True,
 )
 
-# An interrupt stops between students: the manifest records each one as it is done.
+# What an interrupt leaves. `new` cleans up after itself (handout.interrupted says so when it
+# cannot); the others record each student in the manifest as they finish.
 reports_errors = reporting.reports_errors(
     {
-        name: "interrupted; the manifest lists what was done"
-        for name in ("new", "grade", "update", "status")
+        "new": "interrupted; nothing was written (no class folder was made)",
+        **{
+            name: "interrupted; the manifest lists what was done"
+            for name in ("grade", "update", "status")
+        },
     }
 )
 

@@ -5,7 +5,8 @@ the class folder, the remote pattern and every remote, the instructor's git iden
 template answers (the reference solution is rendered first, in a staging folder; its recorded
 answers also name the template's questions, which the roster's extra columns may answer). Then
 the students are generated; one whose generation or push fails is recorded as such in the
-manifest and the others go on.
+manifest and the others go on. An interrupt (Ctrl-C) removes the class folder again, unless
+students were being pushed to remotes (then the folder stays, for `classroom status`).
 
 A student whose answers differ from the class's only in their own name, e-mail and handle is
 stamped from one verified Copier rendering of the class (stamping.py), with a uv.lock rewritten
@@ -27,8 +28,8 @@ from typing import Any
 import git
 
 from .. import answers, catalog, generate
-from ..errors import DestinationExistsError, MlpathError, UserError
-from ..generate import new_project
+from ..errors import DestinationExistsError, InterruptedWorkError, MlpathError, UserError
+from ..generate import Generated, new_project
 from ..options import NewOptions
 from . import manifest, parallel, repos, roster, stamping, suites
 from .manifest import Classroom, StudentRecord
@@ -139,6 +140,35 @@ def new_classroom(opts: NewClassOptions) -> Classroom:
         if created is not None:
             shutil.rmtree(created, ignore_errors=True)
         raise
+    try:
+        return hand_out_class(opts, out, students, remotes, who, suite, reference, staging)
+    except KeyboardInterrupt:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise interrupted(opts, out, created) from None
+
+
+def interrupted(opts: NewClassOptions, out: Path, created: Path | None) -> InterruptedWorkError:
+    """What an interrupt leaves: nothing, unless students were already pushed to remotes."""
+    if opts.remote is not None:
+        return InterruptedWorkError(
+            f"interrupted; some students may already be pushed: see mlpath classroom status {out}"
+        )
+    shutil.rmtree(out, ignore_errors=True)
+    if created is not None:
+        shutil.rmtree(created, ignore_errors=True)
+    return InterruptedWorkError("interrupted; nothing was written (no class folder was made)")
+
+
+def hand_out_class(
+    opts: NewClassOptions,
+    out: Path,
+    students: list[roster.Student],
+    remotes: dict[str, str],
+    who: repos.Identity,
+    suite: Path | None,
+    reference: Generated,
+    staging: Path,
+) -> Classroom:
     recorded = answers.read_answers(reference.path)
     questions = set(answers.user_answers(recorded)) | {"exercises"}
     out.mkdir(exist_ok=True)
@@ -192,8 +222,12 @@ def new_classroom(opts: NewClassOptions) -> Classroom:
         workers = opts.jobs or parallel.default_jobs(len(stamped))
         with ThreadPoolExecutor(max_workers=workers) as pool:  # git and the disk, not Python
             work = partial(parallel.call, partial(stamp_out, stamp), on_error=generation_failed)
-            for record in pool.map(work, stamped):
-                done[record.handle] = record
+            try:
+                for record in pool.map(work, stamped):
+                    done[record.handle] = record
+            except KeyboardInterrupt:  # start no more students; the running ones finish
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     for record in parallel.run_all(hand_out, rendered, generation_failed, opts.jobs):
         done[record.handle] = record
     for job in jobs:

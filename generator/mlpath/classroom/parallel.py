@@ -36,13 +36,17 @@ def run_all(
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = [pool.submit(work, job) for job in jobs]
         results = []
-        for job, future in zip(jobs, futures, strict=True):
-            try:
-                results.append(future.result())
-            except BrokenProcessPool as err:
-                results.append(on_error(job, err))
-            except Exception as err:
-                results.append(on_error(job, err))
+        try:
+            for job, future in zip(jobs, futures, strict=True):
+                try:
+                    results.append(future.result())
+                except BrokenProcessPool as err:
+                    results.append(on_error(job, err))
+                except Exception as err:
+                    results.append(on_error(job, err))
+        except KeyboardInterrupt:  # start no more students; the running ones finish
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
         return results
 
 
