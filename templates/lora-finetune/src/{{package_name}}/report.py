@@ -19,6 +19,7 @@ from .bench import TRAINER_ROW, BatchingBench, format_table
 from .errors import DataError
 from .evaluate import format_eval_table
 from .metrics import read_metrics
+from .readme_results import replace_results
 
 
 def plot_loss(records: list[dict[str, Any]], path: Path) -> None:
@@ -98,15 +99,7 @@ def gpu_results_text(gpu_bench: dict[str, Any]) -> str:
 def update_readme(readme: Path, text_between: str) -> bool:
     """Replace what lies between the README's results markers; everything outside them is the
     user's and stays. A README without the markers is left alone (returns False)."""
-    if not readme.is_file():
-        return False
-    text = readme.read_text(encoding="utf-8")
-    start, end = text.find(README_START), text.find(README_END)
-    if start < 0 or end < start:
-        return False
-    block = f"{README_START}\n{text_between}\n"
-    readme.write_text(text[:start] + block + text[end:], encoding="utf-8")
-    return True
+    return replace_results(readme, README_START, README_END, text_between)
 
 
 def write_report(

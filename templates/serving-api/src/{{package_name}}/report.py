@@ -4,7 +4,6 @@ README.md. A missing input is not an error: its section says which command fills
 
 from __future__ import annotations
 
-import re
 import statistics
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,8 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
+
+from .readme_results import replace_results
 
 # The targets the service is held to on a 2-core machine.
 MAX_MONITORING_COST = 0.10
@@ -241,15 +242,7 @@ def render_readme_results(bench: dict[str, Any] | None) -> str:
 
 def update_readme(readme: Path, section: str) -> bool:
     """Replace the text between the results markers; False (file untouched) if they are gone."""
-    if not readme.is_file():
-        return False
-    text = readme.read_text()
-    pattern = re.compile(re.escape(README_BEGIN) + r".*?" + re.escape(README_END), re.DOTALL)
-    if not pattern.search(text):
-        return False
-    replacement = f"{README_BEGIN}\n{section}\n{README_END}"
-    readme.write_text(pattern.sub(lambda _: replacement, text, count=1))
-    return True
+    return replace_results(readme, README_BEGIN, README_END, section)
 
 
 def write_report(

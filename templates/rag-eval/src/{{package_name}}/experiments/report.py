@@ -19,6 +19,7 @@ from matplotlib.artist import Artist
 from matplotlib.lines import Line2D
 
 from ..errors import InputError
+from ..readme_results import replace_results
 from .results import format_comparison
 
 README_START = "<!-- results: written by `make report` from reports/grid/summary.json -->"
@@ -61,15 +62,7 @@ def update_readme(readme: Path, summary: dict[str, Any]) -> bool:
     Everything outside the markers is the user's and stays as it is; a README without the
     markers is left alone (returns False).
     """
-    if not readme.is_file():
-        return False
-    text = readme.read_text(encoding="utf-8")
-    start, end = text.find(README_START), text.find(README_END)
-    if start < 0 or end < start:
-        return False
-    block = f"{README_START}\n{results_summary(summary)}\n"
-    readme.write_text(text[:start] + block + text[end:], encoding="utf-8")
-    return True
+    return replace_results(readme, README_START, README_END, results_summary(summary))
 
 
 def results_summary(summary: dict[str, Any]) -> str:
