@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
+from ..database import open_engine
 from ..definitions import CATEGORIES, FEATURE_NAMES, LABEL_HORIZON, WINDOW_7D, WINDOW_28D
 from ..errors import InputError
 from ..files import write_atomically
@@ -229,10 +230,4 @@ def _frame(cursor: Any, columns: list[str]) -> pd.DataFrame:
 
 def _engine(url: str) -> Engine:
     expected = "a PostgreSQL SQLAlchemy URL like postgresql+psycopg://user@host/db"
-    try:
-        engine = create_engine(url)
-    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as err:
-        raise InputError(f"offline_store_url {url!r}: expected {expected}") from err
-    if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
-        raise InputError(f"offline_store_url {url!r}: expected {expected}")
-    return engine
+    return open_engine(url, "offline_store_url", expected, ("postgresql+psycopg",))

@@ -27,13 +27,13 @@ from sqlalchemy import (
     Engine,
     MetaData,
     Table,
-    create_engine,
     select,
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import OperationalError
 
+from ..database import open_engine
 from ..definitions import FEATURE_NAMES, FeatureVector
 from ..errors import InputError
 
@@ -160,12 +160,7 @@ def materialize(offline_features: Path, store: OnlineStore) -> int:
 
 def _engine(url: str) -> Engine:
     expected = "a SQLAlchemy URL like sqlite:///data/online.sqlite or postgresql+psycopg://host/db"
-    try:
-        engine = create_engine(url)
-    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as err:
-        raise InputError(f"online_store_url {url!r}: expected {expected}") from err
-    if engine.dialect.name not in SUPPORTED_DIALECTS:
-        raise InputError(f"online_store_url {url!r}: expected {expected}")
+    engine = open_engine(url, "online_store_url", expected, SUPPORTED_DIALECTS)
     if engine.dialect.name == "sqlite" and engine.url.database:
         Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
     return engine
