@@ -1,4 +1,4 @@
-"""Exercise: the point-in-time join (offline/training_set.py, `build_training_set`)."""
+"""Exercise: the point-in-time join (offline/training_set.py, `training_set_query`)."""
 
 from __future__ import annotations
 

@@ -77,7 +77,7 @@ def ingest() -> None:
 
 @app.command()
 def features() -> None:
-    """Compute daily per-user feature snapshots in DuckDB into the offline store."""
+    """Compute daily per-user snapshots into the offline store (DuckDB, Spark or PostgreSQL)."""
     with _clean_errors():
         settings = _settings()
         rows = steps.compute_features(settings)

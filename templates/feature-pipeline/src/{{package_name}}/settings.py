@@ -2,8 +2,9 @@
 
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .definitions import DEFAULT_EVENT_TIME_FLOOR, LABEL_HORIZON, LONGEST_WINDOW
@@ -30,6 +31,10 @@ class Settings(BaseSettings):
     # A PostgreSQL URL (postgresql+psycopg://...): the events, the snapshots and the training
     # set's point-in-time join live and run there; empty means DuckDB over Parquet files.
     offline_store_url: str = ""
+    # What computes the Parquet offline store: DuckDB on this machine, or Spark (pip extra
+    # `spark`, a Java runtime) on spark_master: local[N] or a cluster URL like spark://host:7077.
+    offline_engine: Literal["duckdb", "spark"] = "duckdb"
+    spark_master: str = "local[2]"
     # A vector older than this (since the batch job materialised it) is not served.
     online_ttl_hours: float = Field(default=48.0, gt=0)
 
@@ -65,6 +70,15 @@ class Settings(BaseSettings):
         if n_days < needed:
             raise ValueError(f"must be at least {needed} (28-day windows + 7-day labels)")
         return n_days
+
+    @model_validator(mode="after")
+    def _one_offline_engine(self) -> "Settings":
+        if self.offline_engine == "spark" and self.offline_store_url:
+            raise ValueError(
+                "offline_engine=spark and offline_store_url are exclusive: with a PostgreSQL "
+                "offline store the database computes the features; unset one of them"
+            )
+        return self
 
     @property
     def synthetic_events_path(self) -> Path:

@@ -27,6 +27,7 @@ from ..offline.batch_features import (
     write_snapshots,
 )
 from ..offline.postgres_store import PostgresOfflineStore
+from ..offline.spark_engine import SparkOfflineEngine, spark_session
 from ..offline.training_set import build_training_set, sample_label_times
 from ..online.serving import load_event_log
 from ..online.store import OnlineStore, materialize
@@ -104,14 +105,19 @@ def ingest(settings: Settings) -> IngestReport:
 
 
 def compute_features(settings: Settings) -> int:
-    """Daily snapshots into the offline store: Parquet by DuckDB, or PostgreSQL if configured."""
+    """Daily snapshots into the offline store: Parquet by DuckDB or Spark, or PostgreSQL."""
     con = connect_events(_existing(settings.clean_events_path, "ingest"))
     try:
         cutoff = default_cutoff(con)
-        if not settings.offline_store_url:
+        if not settings.offline_store_url and settings.offline_engine == "duckdb":
             return write_snapshots(con, cutoff, settings.offline_features_path)
     finally:
         con.close()
+    if settings.offline_engine == "spark":
+        with spark_session(settings.spark_master) as spark:
+            return SparkOfflineEngine(spark).build(
+                settings.clean_events_path, cutoff, settings.offline_features_path
+            )
     store = PostgresOfflineStore(settings.offline_store_url)
     try:
         return store.build(settings.clean_events_path, cutoff, settings.offline_features_path)
@@ -131,6 +137,11 @@ def training_set(settings: Settings) -> TrainingSetSummary:
         offline = _existing(settings.offline_features_path, "features")
         if settings.offline_store_url:
             training = _postgres_training_set(settings.offline_store_url, labels)
+        elif settings.offline_engine == "spark":
+            with spark_session(settings.spark_master) as spark:
+                training = SparkOfflineEngine(spark).training_set(
+                    settings.clean_events_path, labels, offline
+                )
         else:
             training = build_training_set(con, labels, offline)
     finally:

@@ -1,1 +1,2 @@
-"""The offline store: batch feature snapshots and point-in-time training sets, in DuckDB SQL."""
+"""The offline store: batch feature snapshots and point-in-time training sets, one Ibis
+definition run by DuckDB, PostgreSQL or Spark."""

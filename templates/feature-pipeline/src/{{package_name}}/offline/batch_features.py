@@ -1,4 +1,4 @@
-"""Daily feature snapshots per user, computed in DuckDB SQL.
+"""Daily feature snapshots per user: one Ibis query that DuckDB, PostgreSQL and Spark all run.
 
 A snapshot at `as_of` (a UTC midnight) sees only events with event_time < as_of, over half-open
 windows [as_of - window, as_of). Every user gets a row at every midnight from the day after their
@@ -7,14 +7,26 @@ feature value too, and the online store needs it.
 """
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import ibis
+import ibis.expr.types as ir
+from ibis import _
 
-from ..definitions import CATEGORIES, FEATURE_NAMES, WINDOW_7D, WINDOW_28D, FeatureVector
+from ..definitions import (
+    CATEGORIES,
+    FEATURE_NAMES,
+    SNAPSHOT_INTERVAL,
+    WINDOW_7D,
+    WINDOW_28D,
+    FeatureVector,
+)
 from ..errors import InputError
 from ..files import write_atomically
+from .compile import bit_or, events_table, to_sql
+
 
 # Daily tiles: one row per user and day with that day's partial aggregates, placed at the first
 # snapshot that sees the day (its next midnight). Because windows are whole days ending at a
@@ -22,56 +34,70 @@ from ..files import write_atomically
 # over a dense user x day grid: linear in the grid, however long the windows. Distinct
 # categories travel as a bitmask per tile (bit i = CATEGORIES[i]), OR-ed over the window.
 # (This needs whole-day windows and daily snapshots; tests/test_definitions.py holds them to it.)
-SNAPSHOTS_SQL = f"""
-WITH tiles AS (
-    SELECT user_id,
-           date_trunc('day', event_time) + INTERVAL 1 DAY AS as_of,
-           count(*) AS n,
-           sum(amount) AS total,
-           max(amount) AS biggest,
-           bit_or(1::BIGINT << (list_position($categories, category) - 1)) AS categories,
-           max(event_time) AS last_event_time
-    FROM events
-    WHERE event_time < $cutoff::TIMESTAMP
-    GROUP BY ALL
-),
-grid AS (
-    SELECT user_id,
-           unnest(generate_series(min(as_of), $cutoff::TIMESTAMP, INTERVAL 1 DAY)) AS as_of
-    FROM tiles
-    GROUP BY user_id
-),
-dense AS (
-    SELECT g.user_id, g.as_of,
-           coalesce(t.n, 0) AS n,
-           coalesce(t.total, 0) AS total,
-           t.biggest,
-           coalesce(t.categories, 0) AS categories,
-           t.last_event_time
-    FROM grid g
-    LEFT JOIN tiles t USING (user_id, as_of)
-)
-SELECT user_id, as_of,
-       n::DOUBLE AS txn_count_1d,
-       sum(n) OVER last_7d::DOUBLE AS txn_count_7d,
-       sum(n) OVER last_28d::DOUBLE AS txn_count_28d,
-       total AS amount_sum_1d,
-       sum(total) OVER last_7d AS amount_sum_7d,
-       sum(total) OVER last_28d AS amount_sum_28d,
-       CASE WHEN sum(n) OVER last_28d > 0
-            THEN sum(total) OVER last_28d / sum(n) OVER last_28d END AS amount_mean_28d,
-       max(biggest) OVER last_7d AS amount_max_7d,
-       bit_count(bit_or(categories) OVER last_28d)::DOUBLE AS distinct_categories_28d,
-       (epoch(as_of) - epoch(max(last_event_time) OVER so_far)) / 3600.0
-           AS hours_since_last_txn
-FROM dense
-WINDOW last_7d AS (PARTITION BY user_id ORDER BY as_of
-                   ROWS BETWEEN {WINDOW_7D.days - 1} PRECEDING AND CURRENT ROW),
-       last_28d AS (PARTITION BY user_id ORDER BY as_of
-                    ROWS BETWEEN {WINDOW_28D.days - 1} PRECEDING AND CURRENT ROW),
-       so_far AS (PARTITION BY user_id ORDER BY as_of ROWS UNBOUNDED PRECEDING)
-ORDER BY user_id, as_of
-"""
+def snapshot_query(events: ir.Table, cutoff: datetime) -> ir.Table:
+    """Every user's snapshot at every midnight up to `cutoff`, ordered by user and time."""
+    day = ibis.interval(days=SNAPSHOT_INTERVAL.days)
+    until = ibis.literal(cutoff, type="timestamp")
+    category_bit = ibis.cases(*[(events.category == c, 1 << i) for i, c in enumerate(CATEGORIES)])
+    tiles = (
+        events.filter(events.event_time < until)
+        .mutate(as_of=events.event_time.truncate("D") + day, bit=category_bit.cast("int64"))
+        .group_by(["user_id", "as_of"])
+        .aggregate(
+            n=_.event_id.count(),
+            total=_.amount.sum(),
+            biggest=_.amount.max(),
+            categories=bit_or(_.bit),
+            last_event_time=_.event_time.max(),
+        )
+    )
+    firsts = tiles.group_by("user_id").aggregate(first=_.as_of.min())
+    grid = firsts.select("user_id", as_of=ibis.range(firsts.first, until + day, day).unnest())
+    dense = grid.left_join(tiles, ["user_id", "as_of"]).select(
+        grid.user_id,
+        grid.as_of,
+        n=tiles.n.coalesce(0),
+        total=tiles.total.coalesce(0.0),
+        biggest=tiles.biggest,
+        categories=tiles.categories.coalesce(0),
+        last_event_time=tiles.last_event_time,
+    )
+    last_7d = _last_days(WINDOW_7D)
+    last_28d = _last_days(WINDOW_28D)
+    so_far = ibis.cumulative_window(group_by="user_id", order_by="as_of")
+    w = dense.mutate(
+        n_7d=_.n.sum().over(last_7d),
+        n_28d=_.n.sum().over(last_28d),
+        total_7d=_.total.sum().over(last_7d),
+        total_28d=_.total.sum().over(last_28d),
+        biggest_7d=_.biggest.max().over(last_7d),
+        categories_28d=bit_or(_.categories).over(last_28d),
+        last_event_time=_.last_event_time.max().over(so_far),
+    )
+    category_bits = [(w.categories_28d >> i) & 1 for i in range(len(CATEGORIES))]
+    distinct_28d = sum(category_bits[1:], start=category_bits[0])
+    hours_since = w.as_of.delta(w.last_event_time, unit="microsecond").cast("float64") / 1e6 / 3600
+    return w.select(
+        "user_id",
+        "as_of",
+        txn_count_1d=w.n.cast("float64"),
+        txn_count_7d=w.n_7d.cast("float64"),
+        txn_count_28d=w.n_28d.cast("float64"),
+        amount_sum_1d=w.total,
+        amount_sum_7d=w.total_7d,
+        amount_sum_28d=w.total_28d,
+        amount_mean_28d=ibis.ifelse(
+            w.n_28d > 0, w.total_28d / w.n_28d.cast("float64"), ibis.null("float64")
+        ),
+        amount_max_7d=w.biggest_7d,
+        distinct_categories_28d=distinct_28d.cast("float64"),
+        hours_since_last_txn=hours_since,
+    ).order_by(["user_id", "as_of"])
+
+
+def _last_days(window: timedelta) -> ibis.expr.builders.LegacyWindowBuilder:
+    """The snapshot's own tile and the window's earlier ones: a w-day window is w tiles."""
+    return ibis.window(group_by="user_id", order_by="as_of", preceding=window.days - 1, following=0)
 
 
 def connect_events(clean_events: Path) -> duckdb.DuckDBPyConnection:
@@ -92,7 +118,7 @@ def default_cutoff(con: duckdb.DuckDBPyConnection) -> datetime:
 
 
 def snapshot_relation(con: duckdb.DuckDBPyConnection, cutoff: datetime) -> duckdb.DuckDBPyRelation:
-    return con.sql(SNAPSHOTS_SQL, params={"cutoff": cutoff, "categories": list(CATEGORIES)})
+    return con.sql(to_sql(snapshot_query(events_table(), cutoff), "duckdb"))
 
 
 def write_snapshots(con: duckdb.DuckDBPyConnection, cutoff: datetime, path: Path) -> int:

@@ -2,11 +2,10 @@
 events and the daily snapshots, and computes both the snapshots and the point-in-time training
 set itself, so a team can share one offline store instead of Parquet files on one machine.
 
-The snapshot SQL is the tiled formulation of batch_features.py in PostgreSQL's dialect (the same
-tiles, window frames and category bitmask). PostgreSQL has no ASOF JOIN, so the training set takes
-each label's newest snapshot at or before its time with a LATERAL lookup on the snapshots'
-(user_id, as_of) primary key. tests/offline/test_postgres_store.py holds both to DuckDB's results
-row for row on the sample.
+The snapshot and training-set SQL is not written here: Ibis compiles batch_features.py's and
+training_set.py's queries to PostgreSQL's SQL. PostgreSQL has no ASOF JOIN, so the as-of join
+becomes a LATERAL lookup of each label's newest snapshot on the snapshots' (user_id, as_of) primary
+key. tests/offline/test_postgres_store.py holds both to DuckDB's results row for row on the sample.
 
 A build replaces the events and snapshot tables in one transaction (PostgreSQL's DDL is
 transactional): readers see the previous build or the new one, and a build that fails leaves the
@@ -21,15 +20,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import ibis
 import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from ..database import open_engine
-from ..definitions import CATEGORIES, FEATURE_NAMES, LABEL_HORIZON, WINDOW_7D, WINDOW_28D
+from ..definitions import FEATURE_NAMES
 from ..errors import InputError
 from ..files import write_atomically
-from .training_set import TRAINING_SET_COLUMNS
+from .batch_features import snapshot_query
+from .compile import events_table, label_times_table, to_sql, with_duckdb_dtypes
+from .training_set import (
+    SNAPSHOT_SCHEMA,
+    TRAINING_SET_COLUMNS,
+    label_query,
+    training_set_query,
+)
 
 EVENTS_TABLE = "offline_events"
 SNAPSHOTS_TABLE = "offline_features"
@@ -45,84 +52,17 @@ CREATE TABLE {table} (
 )
 """
 
-# batch_features.SNAPSHOTS_SQL, tile for tile; see the comment there for why it is linear.
-SNAPSHOTS_SQL = f"""
-CREATE TABLE {{snapshots}} AS
-WITH tiles AS (
-    SELECT user_id,
-           date_trunc('day', event_time) + INTERVAL '1 day' AS as_of,
-           count(*) AS n,
-           sum(amount) AS total,
-           max(amount) AS biggest,
-           bit_or(1::BIGINT << (array_position(%(categories)s::TEXT[], category) - 1))
-               AS categories,
-           max(event_time) AS last_event_time
-    FROM {{events}}
-    WHERE event_time < %(cutoff)s::TIMESTAMP
-    GROUP BY user_id, date_trunc('day', event_time)
-),
-grid AS (
-    SELECT user_id,
-           generate_series(min(as_of), %(cutoff)s::TIMESTAMP, INTERVAL '1 day') AS as_of
-    FROM tiles
-    GROUP BY user_id
-),
-dense AS (
-    SELECT g.user_id, g.as_of,
-           coalesce(t.n, 0) AS n,
-           coalesce(t.total, 0) AS total,
-           t.biggest,
-           coalesce(t.categories, 0) AS categories,
-           t.last_event_time
-    FROM grid g
-    LEFT JOIN tiles t USING (user_id, as_of)
-)
-SELECT user_id, as_of,
-       n::DOUBLE PRECISION AS txn_count_1d,
-       (sum(n) OVER last_7d)::DOUBLE PRECISION AS txn_count_7d,
-       (sum(n) OVER last_28d)::DOUBLE PRECISION AS txn_count_28d,
-       total AS amount_sum_1d,
-       sum(total) OVER last_7d AS amount_sum_7d,
-       sum(total) OVER last_28d AS amount_sum_28d,
-       CASE WHEN sum(n) OVER last_28d > 0
-            THEN sum(total) OVER last_28d / (sum(n) OVER last_28d)::DOUBLE PRECISION
-       END AS amount_mean_28d,
-       max(biggest) OVER last_7d AS amount_max_7d,
-       bit_count((bit_or(categories) OVER last_28d)::BIT(64))::DOUBLE PRECISION
-           AS distinct_categories_28d,
-       (extract(epoch FROM as_of)::DOUBLE PRECISION
-        - extract(epoch FROM max(last_event_time) OVER so_far)::DOUBLE PRECISION) / 3600.0
-           AS hours_since_last_txn
-FROM dense
-WINDOW last_7d AS (PARTITION BY user_id ORDER BY as_of
-                   ROWS BETWEEN {WINDOW_7D.days - 1} PRECEDING AND CURRENT ROW),
-       last_28d AS (PARTITION BY user_id ORDER BY as_of
-                    ROWS BETWEEN {WINDOW_28D.days - 1} PRECEDING AND CURRENT ROW),
-       so_far AS (PARTITION BY user_id ORDER BY as_of ROWS UNBOUNDED PRECEDING)
-"""
 
-# training_set.LABELS_SQL and TRAINING_SET_SQL; the LATERAL lookup is the as-of join.
-TRAINING_SET_SQL = f"""
-WITH labels AS (
-    SELECT l.label_id, l.user_id, l.label_time, count(e.event_id) > 0 AS target
-    FROM label_times l
-    LEFT JOIN {EVENTS_TABLE} e
-           ON e.user_id = l.user_id
-          AND e.event_time >= l.label_time
-          AND e.event_time < l.label_time + INTERVAL '{LABEL_HORIZON.days} days'
-    GROUP BY l.label_id, l.user_id, l.label_time
-)
-SELECT l.label_id, l.user_id, l.label_time, l.target, f.as_of AS feature_as_of,
-       {", ".join(f"f.{name}" for name in FEATURE_NAMES)}
-FROM labels l
-LEFT JOIN LATERAL (
-    SELECT * FROM {SNAPSHOTS_TABLE} s
-    WHERE s.user_id = l.user_id AND s.as_of <= l.label_time
-    ORDER BY s.as_of DESC
-    LIMIT 1
-) f ON TRUE
-ORDER BY l.label_id
-"""
+def snapshots_sql(events: str, cutoff: datetime) -> str:
+    """batch_features.snapshot_query over the table `events`, in PostgreSQL's SQL."""
+    return to_sql(snapshot_query(events_table(events), cutoff), "postgres")
+
+
+def training_set_sql() -> str:
+    """training_set's labels and point-in-time join over the stored tables, in PostgreSQL's SQL."""
+    labels = label_query(label_times_table(), events_table(EVENTS_TABLE))
+    snapshots = ibis.table(SNAPSHOT_SCHEMA, name=SNAPSHOTS_TABLE)
+    return to_sql(training_set_query(labels, snapshots), "postgres")
 
 
 class PostgresOfflineStore:
@@ -142,10 +82,7 @@ class PostgresOfflineStore:
             cur.execute(CREATE_EVENTS_SQL.format(table=new_events))
             _copy_in(cur, new_events, events)
             cur.execute(f"CREATE INDEX ON {new_events} (user_id, event_time)")
-            cur.execute(
-                SNAPSHOTS_SQL.format(snapshots=new_snapshots, events=new_events),
-                {"cutoff": cutoff, "categories": list(CATEGORIES)},
-            )
+            cur.execute(f"CREATE TABLE {new_snapshots} AS {snapshots_sql(new_events, cutoff)}")
             cur.execute(f"ALTER TABLE {new_snapshots} ADD PRIMARY KEY (user_id, as_of)")
             cur.execute(f"DROP TABLE IF EXISTS {EVENTS_TABLE}, {SNAPSHOTS_TABLE}")
             cur.execute(f"ALTER TABLE {new_events} RENAME TO {EVENTS_TABLE}")
@@ -178,7 +115,7 @@ class PostgresOfflineStore:
             )
             _copy_in(cur, "label_times", label_times[["label_id", "user_id", "label_time"]])
             cur.execute("ANALYZE label_times")
-            cur.execute(TRAINING_SET_SQL)
+            cur.execute(training_set_sql())
             return _frame(cur, list(TRAINING_SET_COLUMNS))
 
     def close(self) -> None:
@@ -214,18 +151,7 @@ def _copy_in(cursor: Any, table: str, frame: pd.DataFrame) -> None:
 
 
 def _frame(cursor: Any, columns: list[str]) -> pd.DataFrame:
-    """Query rows with DuckDB's dtypes: int64 keys, datetime64[us] times, float64 features."""
-    frame = pd.DataFrame(cursor.fetchall(), columns=columns)
-    for name in columns:
-        if name in ("label_id", "user_id"):
-            frame[name] = frame[name].astype("int64")
-        elif name in ("as_of", "label_time", "feature_as_of"):
-            frame[name] = pd.to_datetime(frame[name]).astype("datetime64[us]")
-        elif name == "target":
-            frame[name] = frame[name].astype(bool)
-        else:
-            frame[name] = frame[name].astype("float64")
-    return frame
+    return with_duckdb_dtypes(pd.DataFrame(cursor.fetchall(), columns=columns))
 
 
 def _engine(url: str) -> Engine:
