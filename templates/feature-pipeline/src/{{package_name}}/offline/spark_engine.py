@@ -27,6 +27,7 @@ from .batch_features import snapshot_query
 from .compile import events_table, label_times_table, to_sql, with_duckdb_dtypes
 from .training_set import SNAPSHOT_SCHEMA, TRAINING_SET_COLUMNS, label_query, training_set_query
 
+LOG_CONFIG = Path(__file__).with_name("spark-log4j2.properties")
 INSTALL_HINT = "install the spark extra (uv sync --extra spark) and a Java 17+ runtime"
 
 
@@ -41,11 +42,15 @@ def spark_session(master: str) -> Iterator[Any]:
         raise InputError(
             f"offline_engine=spark: pyspark is not installed ({INSTALL_HINT})"
         ) from err
+    log_config = LOG_CONFIG.as_uri()  # a URI: a path with spaces would split the JVM options
     builder = (
         SparkSession.builder.master(master)
         .appName("offline-features")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
+        # The pipeline prints its own progress: no stage bars, and Spark logs only warnings.
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log_config}")
         # A local run moves little data between stages; Spark's default of 200 partitions is
         # sized for clusters and makes small jobs slow.
         .config("spark.sql.shuffle.partitions", "8")
@@ -53,12 +58,17 @@ def spark_session(master: str) -> Iterator[Any]:
     try:
         session = builder.getOrCreate()
     except (PySparkRuntimeError, Py4JJavaError, OSError) as err:
-        # Spark fails either starting its JVM, or inside it (then the Java message says why).
+        # Spark fails either starting its JVM (no Java, or a master it cannot parse), or inside
+        # it: then the master is unreachable, and the Java message's first line says why.
         java = getattr(err, "java_exception", None)
-        reason = java.getMessage() if java is not None else str(err).strip().splitlines()[0]
-        raise InputError(
-            f"spark_master {master}: cannot start Spark ({reason}); {INSTALL_HINT}"
-        ) from err
+        message = java.getMessage() if java is not None else str(err)
+        reason = message.strip().splitlines()[0]
+        hint = (
+            "check FEATURES_SPARK_MASTER (local[N] or spark://host:port) and that Java 17+ is on PATH"
+            if java is None
+            else "check FEATURES_SPARK_MASTER and that the cluster is up"
+        )
+        raise InputError(f"spark_master {master}: cannot start Spark ({reason}); {hint}") from err
     try:
         yield session
     finally:
