@@ -5,7 +5,7 @@ BOOTSTRAP_PYTHON := $(shell command -v python3)
 export PATH := $(VENV)/bin:$(PATH)
 export VIRTUAL_ENV := $(VENV)
 
-.PHONY: setup test test-generator test-templates lint typecheck bench bench-classroom demo
+.PHONY: setup test test-generator test-templates lint typecheck bench bench-classroom demo release
 
 setup: ## .venv with mlpath (editable), its dev tools, and the Node tools the harness uses
 	$(BOOTSTRAP_PYTHON) -m pip install --quiet uv
@@ -48,3 +48,7 @@ demo: ## generate rag-eval (BM25 only) into ./demo-rag, install it, run the grid
 	env -u VIRTUAL_ENV $(MAKE) -C $(DEMO_DIR) setup eval report
 	@echo "demo: report $(abspath $(DEMO_DIR))/reports/RESULTS.md"
 	@for plot in $(abspath $(DEMO_DIR))/reports/*.png; do echo "demo: plot   $$plot"; done
+
+release: ## make release VERSION=vX.Y.Z: upgrade checks, then releases.toml, CHANGELOG and version in one commit
+	@test -n "$(VERSION)" || { echo "release: VERSION is missing: make release VERSION=vX.Y.Z"; exit 2; }
+	python -m tests.release $(VERSION)

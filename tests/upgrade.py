@@ -2,16 +2,18 @@
 updated to the working tree's templates with nothing resolved by hand, must pass its own checks.
 
 1. A template repository with two releases: the previous release exactly as released (the commit
-   releases.toml names, through `git archive`), and the working tree's templates as the next.
+   releases.toml names, through `git archive`; MLPATH_UPGRADE_FROM picks an older one), and the
+   working tree's templates as the version CHANGELOG.md's newest entry prepares.
 2. `mlpath new` at the previous release (a fresh HOME, the history placed by mlpath itself).
 3. The typical user edits (TYPICAL_EDITS below), committed.
 4. `mlpath update --defaults` to the next release; the files left with conflicts must be exactly
-   the ones CHANGELOG.md predicts for this template (its "Conflicts with the typical edits" line).
+   the ones CHANGELOG.md predicts for this template (its "Conflicts with the typical edits" lines
+   of every entry after the release it started from).
 5. The generated project's own checks, through the harness (install, lint, typecheck, test).
 
 Usable from a shell:
 
-    python -m tests.upgrade rag-eval [--keep DIR]
+    python -m tests.upgrade rag-eval [--keep DIR] [--from v0.1.0]
 """
 
 from __future__ import annotations
@@ -73,14 +75,40 @@ def releases() -> dict[str, str]:
     return dict(tomllib.loads((harness.REPO_ROOT / "releases.toml").read_text())["releases"])
 
 
+UNRELEASED = "Unreleased"
+FROM_RELEASE_ENV = "MLPATH_UPGRADE_FROM"  # the release to update from (default: the previous one)
+
+
+def changelog_entries() -> list[tuple[str, str]]:
+    """CHANGELOG.md's entries, newest first: (heading, body)."""
+    parts = CHANGELOG.read_text().split("\n## ")[1:]
+    return [(part.split("\n", 1)[0].strip(), part.split("\n", 1)[1]) for part in parts]
+
+
+def newest_release() -> str:
+    return max(releases(), key=Version)
+
+
 def prepared_version() -> Version:
-    """The version being prepared: pyproject's."""
-    pyproject = tomllib.loads((harness.REPO_ROOT / "pyproject.toml").read_text())
-    return Version(pyproject["project"]["version"])
+    """The version the working tree's templates are: CHANGELOG.md's newest entry.
+
+    An "Unreleased" entry is the next minor version after the newest release (a label for the
+    check's own repository; `make release` names the real one)."""
+    heading = changelog_entries()[0][0]
+    if heading == UNRELEASED:
+        newest = Version(newest_release())
+        return Version(f"{newest.major}.{newest.minor + 1}.0")
+    return Version(heading)
 
 
 def previous_release() -> tuple[str, str]:
-    """The newest release older than the version being prepared, and its commit."""
+    """The release the check updates from, and its commit: MLPATH_UPGRADE_FROM if set, else the
+    newest release older than the version being prepared."""
+    chosen = os.environ.get(FROM_RELEASE_ENV)
+    if chosen:
+        if chosen not in releases():
+            raise harness.HarnessError(f"{FROM_RELEASE_ENV}={chosen}: not in releases.toml")
+        return chosen, releases()[chosen]
     older = [tag for tag in releases() if Version(tag) < prepared_version()]
     if not older:
         raise harness.HarnessError(f"releases.toml: no release older than {prepared_version()}")
@@ -146,18 +174,26 @@ def typical_edits(project: Path) -> None:
     git(project, "commit", "-qm", "my changes: a module, notes, pytest options, tabulate")
 
 
-def predicted_conflicts(template: str) -> list[str]:
-    """What CHANGELOG.md's newest entry says the typical edits conflict with, for `template`."""
-    text = CHANGELOG.read_text()
-    newest = text.split("\n## ", 2)[1] if "\n## " in text else ""
-    section = re.search(rf"### {re.escape(template)}\n(.*?)(?=\n### |\Z)", newest, re.S)
-    if section is None:
-        raise harness.HarnessError(f"CHANGELOG.md: the newest entry has no ### {template}")
-    line = re.search(r"Conflicts with the typical edits: (.*)", section.group(1))
-    if line is None:
-        raise harness.HarnessError(f"CHANGELOG.md: {template} names no conflicts line")
-    names = line.group(1).strip().rstrip(".")
-    return [] if names.lower() == "none" else sorted(n.strip(" `") for n in names.split(","))
+def predicted_conflicts(template: str, since: str) -> list[str]:
+    """What CHANGELOG.md says the typical edits conflict with, for `template`, updating from the
+    release `since`: the union of the "Conflicts with the typical edits" lines of every entry
+    newer than it (from the previous release, that is the newest entry's line)."""
+    names: set[str] = set()
+    for heading, body in changelog_entries():
+        if heading != UNRELEASED and Version(heading) <= Version(since):
+            break
+        section = re.search(rf"### {re.escape(template)}\n(.*?)(?=\n### |\Z)", body, re.S)
+        if section is None:
+            raise harness.HarnessError(f"CHANGELOG.md: the entry {heading} has no ### {template}")
+        line = re.search(r"Conflicts with the typical edits: (.*)", section.group(1))
+        if line is None:
+            raise harness.HarnessError(
+                f"CHANGELOG.md {heading}: {template} names no conflicts line"
+            )
+        listed = line.group(1).strip().rstrip(".")
+        if listed.lower() != "none":
+            names.update(n.strip(" `") for n in listed.split(","))
+    return sorted(names)
 
 
 def upgrade(template: str, work: Path, data: dict[str, str] | None = None) -> Upgrade:
@@ -183,7 +219,7 @@ def upgrade(template: str, work: Path, data: dict[str, str] | None = None) -> Up
         line.split()[1] for line in updated.stdout.splitlines() if line.startswith("  C ")
     )
     return Upgrade(
-        project, old_tag, new_tag, conflicts, predicted_conflicts(template), updated.stdout
+        project, old_tag, new_tag, conflicts, predicted_conflicts(template, old_tag), updated.stdout
     )
 
 
@@ -203,7 +239,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("template", choices=harness.TEMPLATES)
     parser.add_argument("--keep", type=Path, help="work in this (new) folder and keep it")
+    parser.add_argument("--from", dest="since", help="the release to update from")
     args = parser.parse_args(argv)
+    if args.since:
+        os.environ[FROM_RELEASE_ENV] = args.since
     work = args.keep or Path(tempfile.mkdtemp(prefix="mlpath-upgrade-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
