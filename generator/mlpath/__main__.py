@@ -8,6 +8,10 @@ import sys
 
 def main() -> None:
     try:
+        if sys.argv[1:2] == ["check"]:  # the light path: no Copier import (see cli_check.py)
+            from .cli_check import check_app
+
+            check_app(args=sys.argv[2:], prog_name="mlpath check")
         from .cli import app
 
         app()

@@ -40,6 +40,15 @@ def normalize(source: str) -> str:
     return source if source.startswith("~") or local.is_absolute() else str(local.resolve())
 
 
+def is_relative_path(source: str) -> bool:
+    """A recorded source Copier resolves against the project folder."""
+    return not (
+        "://" in source
+        or source.startswith(("~", "/", "git@", "gh:", "gl:", "git+"))
+        or Path(source).is_absolute()
+    )
+
+
 def is_bare_repository(path: Path) -> bool:
     return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
 

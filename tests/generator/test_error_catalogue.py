@@ -19,6 +19,9 @@ from tests.conftest import git
 runner = CliRunner()
 
 
+Setup = Callable[[Path], None]
+
+
 def nothing(tmp: Path) -> None:
     pass
 
@@ -42,6 +45,15 @@ def a_project_with_corrupt_answers(tmp: Path) -> None:
     Path("p/.copier-answers.yml").write_text("_commit: v0.1.0\n_src_path: [unclosed\n")
 
 
+def a_project_recording(key: str, value: str) -> Setup:
+    def setup(tmp: Path) -> None:
+        a_project(tmp)
+        answers = Path("p/.copier-answers.yml")
+        answers.write_text(answers.read_text().replace(f"{key}: ", f"{key}: {value}  # was: ", 1))
+
+    return setup
+
+
 def a_dirty_project(tmp: Path) -> None:
     a_project(tmp)
     Path("p/app.py").write_text("changed\n")
@@ -60,7 +72,6 @@ def a_bare_clone(tmp: Path) -> None:
     git(Path(), "clone", "-q", "--bare", os.environ["MLPATH_TEMPLATE_REPO"], "fork.git")
 
 
-Setup = Callable[[Path], None]
 CATALOGUE: list[tuple[str, Setup, list[str], int, str]] = [
     ("unknown template", nothing, ["new", "rag", "x", "--defaults"], 2, "unknown template 'rag'"),
     (
@@ -162,6 +173,39 @@ CATALOGUE: list[tuple[str, Setup, list[str], int, str]] = [
     ("update dirty", a_dirty_project, ["update", "p"], 2, "uncommitted changes in app.py"),
     ("update to unknown", a_project, ["update", "p", "--to", "0.9"], 2, "--to 0.9: no such"),
     ("update to older", a_project, ["update", "p", "--to", "v0.0.1"], 2, "--to v0.0.1"),
+    ("check outside a project", nothing, ["check", "."], 2, "not an mlpath/Copier project"),
+    ("diff outside a project", nothing, ["diff"], 2, "not an mlpath/Copier project"),
+    ("corrupt answers, check", a_project_with_corrupt_answers, ["check", "p"], 2, "not valid YAML"),
+    ("corrupt answers, diff", a_project_with_corrupt_answers, ["diff", "p"], 2, "not valid YAML"),
+    (
+        "check, unknown version",
+        a_project_recording("_commit", "v9.9.9"),
+        ["check", "p"],
+        2,
+        "records version v9.9.9",
+    ),
+    (
+        "diff, unknown version",
+        a_project_recording("_commit", "v9.9.9"),
+        ["diff", "p", "--stat"],
+        2,
+        "records version v9.9.9",
+    ),
+    (
+        "check, unknown template",
+        a_project_recording("template", "rag"),
+        ["check", "p"],
+        2,
+        "unknown template 'rag'",
+    ),
+    (
+        "diff, unknown template",
+        a_project_recording("template", "rag"),
+        ["diff", "p"],
+        2,
+        "unknown template 'rag'",
+    ),
+    ("check, bad --source", a_project, ["check", "p", "--source", "./nope"], 2, "--source ./nope"),
 ]
 
 
@@ -174,6 +218,7 @@ def test_error_catalogue(
 ) -> None:
     setup(tmp_path)
     before = sorted(p.name for p in Path().iterdir())
+    contents = snapshot(Path())
 
     result = runner.invoke(app, args)
 
@@ -185,6 +230,12 @@ def test_error_catalogue(
     assert message[0].startswith("mlpath: ") and words in message[0], message[0]
     if "new" in args[:2]:  # a refused `new` or `classroom new` leaves nothing behind
         assert sorted(p.name for p in Path().iterdir()) == before
+    if args[0] in ("check", "diff"):  # the read-only commands change nothing
+        assert snapshot(Path()) == contents
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_home_not_writable(installation: Path, monkeypatch: pytest.MonkeyPatch) -> None:
