@@ -29,6 +29,7 @@ from .check import Record, read_record
 from .errors import GenerationError
 
 NOT_THE_TEMPLATES = ("uv.lock",)  # written by `mlpath new` and `make setup`, not rendered
+STAT_BARS = 40  # the longest +/- bar of --stat; longer changes are scaled down, as git does
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,11 @@ class ProjectDiff:
         if not self.files:
             return ""
         width = max(len(f.path) for f in self.files)
+        scale = min(1.0, STAT_BARS / max(1, max(f.added + f.removed for f in self.files)))
         lines = []
         for f in self.files:
-            shown = (
-                "Bin" if f.binary else f"{f.added + f.removed} " + "+" * f.added + "-" * f.removed
-            )
+            bars = "+" * bar(f.added, scale) + "-" * bar(f.removed, scale)
+            shown = "Bin" if f.binary else f"{f.added + f.removed} {bars}"
             lines.append(f" {f.path:<{width}} | {shown.rstrip()}")
         added = sum(f.added for f in self.files)
         removed = sum(f.removed for f in self.files)
@@ -69,6 +70,10 @@ class ProjectDiff:
             f"{removed} deletion{'s' if removed != 1 else ''}(-)"
         )
         return "\n".join(lines) + "\n"
+
+
+def bar(count: int, scale: float) -> int:
+    return max(1, round(count * scale)) if count else 0
 
 
 def split_arguments(args: Sequence[str]) -> tuple[Path, list[str]]:

@@ -157,3 +157,14 @@ def test_changes_nothing(installation: Path) -> None:
     runner.invoke(app, ["diff", str(project)])
 
     assert (files(project), git(project, "status", "--porcelain")) == before
+
+
+def test_stat_bars_are_scaled_like_gits(installation: Path) -> None:
+    project = generate("p")
+    (project / "big.txt").write_text("line\n" * 100)
+    (project / "small.txt").write_text("line\n" * 2)
+
+    lines = runner.invoke(app, ["diff", str(project), "--stat"]).output.splitlines()
+
+    assert lines[0] == " big.txt   | 100 " + "+" * 40
+    assert lines[1] == " small.txt | 2 +"
