@@ -140,10 +140,27 @@ def update(
     defaults: Annotated[
         bool, typer.Option("--defaults", help="Answer new questions with their defaults.")
     ] = False,
+    data: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--data",
+            "-d",
+            metavar="KEY=VALUE",
+            help="Change a recorded answer (repeatable); also without a version change.",
+        ),
+    ] = None,
 ) -> None:
-    """Update a project to a newer template version, keeping your changes."""
+    """Update a project to a newer template version (or change its answers), keeping your
+    changes."""
     result = update_project(
-        UpdateOptions(dest=dest, to=to, conflict=conflict, pretend=pretend, defaults=defaults)
+        UpdateOptions(
+            dest=dest,
+            to=to,
+            conflict=conflict,
+            pretend=pretend,
+            defaults=defaults,
+            data=answers.parse_data(data or []),
+        )
     )
     if result.recovered:
         typer.echo(
@@ -151,13 +168,22 @@ def update(
             "as they are at HEAD"
         )
     if result.up_to_date:
-        typer.echo(f"{result.project}: already at {result.from_version}, the newest version")
+        unchanged = ", with these answers" if data else ""
+        typer.echo(
+            f"{result.project}: already at {result.from_version}, the newest version{unchanged}"
+        )
         return
-    verb = "would update" if result.pretend else "updated"
-    typer.echo(f"{result.project}: {verb} {result.from_version} -> {result.to_version}")
+    if result.from_version == result.to_version:
+        verb = "would re-answer" if result.pretend else "re-answered"
+        typer.echo(f"{result.project}: {verb} at {result.to_version}")
+    else:
+        verb = "would update" if result.pretend else "updated"
+        typer.echo(f"{result.project}: {verb} {result.from_version} -> {result.to_version}")
     for change in result.changes:
         typer.echo(f"  {change.shown()}")
     typer.echo("  " + summary_counts(result.counts()))
+    for key, (was, now) in result.changed_answers.items():
+        typer.echo(f"  answer changed: {key} = {now!r} (was {was!r})")
     for key, value in result.new_answers.items():
         typer.echo(f"  new answer recorded: {key} = {value!r}")
     if result.interrupted:

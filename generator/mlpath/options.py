@@ -30,3 +30,4 @@ class UpdateOptions(Options):
     conflict: Literal["inline", "rej"] = "inline"
     pretend: bool = False
     defaults: bool = False
+    data: dict[str, Any] = {}  # answers to change (`--data`), checked like `new`'s

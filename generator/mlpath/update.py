@@ -7,6 +7,10 @@ uncommitted changes in the project up front, keeps a file the template deletes o
 the user changed it (a conflict to resolve, never a silent loss), and then lands the result in
 one step (landing.py): interrupted at any moment, the project is either at its previous HEAD
 with a clean tree, or fully updated. `--pretend` stops before landing.
+
+`--data KEY=VALUE` changes recorded answers in the same 3-way update (Copier renders the old
+version with the old answers and the target with the new ones), also at the version in use: the
+user's edits are kept, and the data is checked as `mlpath new` checks it.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from .errors import (
     UserError,
     VersionError,
 )
+from .generate import one_line
 from .landing import Change
 from .options import UpdateOptions
 
@@ -49,10 +54,17 @@ class UpdateResult:
     pretend: bool = False
     recovered: bool = False
     interrupted: bool = False
+    changed_answers: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # key: (was, now)
 
     @property
     def up_to_date(self) -> bool:
-        return self.from_version == self.to_version
+        """Nothing to do: same version, and no answer or file that changed."""
+        return (
+            self.from_version == self.to_version
+            and not self.changes
+            and not self.changed_answers
+            and not self.new_answers
+        )
 
     @property
     def changed(self) -> list[str]:
@@ -107,19 +119,35 @@ def update_project(opts: UpdateOptions) -> UpdateResult:
         history.install_history(str(recorded.get("template")))
     current = str(recorded["_commit"])
     target = target_version(source, current, opts.to)
-    if target == current:
+    check_template_kept(opts.data, recorded)
+    if target == current and not opts.data:
         return UpdateResult(project, current, target, recovered=recovered)
     with scratch_clone(project, source) as scratch:
-        run_copier_update(scratch, target, opts)
+        questions = run_copier_update(scratch, target, opts)
+        updated = answers.read_answers(scratch)
+        if opts.data:  # after the render, as `new` does: Copier casts any string it is given
+            answers.check_data(opts.data, questions, updated)
         changes = keep_changed_deletions(project, recorded, read_changes(scratch))
         new_answers = {
             key: value
-            for key, value in answers.user_answers(answers.read_answers(scratch)).items()
+            for key, value in answers.user_answers(updated).items()
             if key not in recorded
+        }
+        changed_answers = {
+            key: (recorded[key], updated[key])
+            for key in opts.data
+            if key in recorded and key in updated and recorded[key] != updated[key]
         }
         if opts.pretend:
             return UpdateResult(
-                project, current, target, changes, new_answers, pretend=True, recovered=recovered
+                project,
+                current,
+                target,
+                changes,
+                new_answers,
+                pretend=True,
+                recovered=recovered,
+                changed_answers=changed_answers,
             )
         landed = landing.land(project, scratch, changes)
     return UpdateResult(
@@ -130,7 +158,17 @@ def update_project(opts: UpdateOptions) -> UpdateResult:
         new_answers,
         recovered=recovered,
         interrupted=bool(landed.interrupted_by),
+        changed_answers=changed_answers,
     )
+
+
+def check_template_kept(data: dict[str, Any], recorded: dict[str, Any]) -> None:
+    """`template` picks the folder Copier renders; changing it is a new project, not an update."""
+    if "template" in data and str(data["template"]).strip() != str(recorded.get("template")):
+        raise InvalidAnswerError(
+            f"--data template={data['template']}: an update cannot change the template "
+            f"(this project is {recorded.get('template')}); generate a new project instead"
+        )
 
 
 def read_changes(scratch: Path) -> list[Change]:
@@ -241,11 +279,13 @@ def target_version(source: str, current: str, wanted: str | None) -> str:
     return target
 
 
-def run_copier_update(project: Path, target: str, opts: UpdateOptions) -> None:
-    """Copier's update, asking new questions on a terminal unless told to take the defaults."""
+def run_copier_update(project: Path, target: str, opts: UpdateOptions) -> dict[str, Any]:
+    """Copier's update, asking new questions on a terminal unless told to take the defaults;
+    returns the target version's questions."""
     try:
-        copier.run_update(
+        worker = copier.run_update(
             project,
+            data=dict(opts.data),
             vcs_ref=target,
             defaults=opts.defaults or not sys.stdin.isatty(),
             overwrite=True,
@@ -259,8 +299,11 @@ def run_copier_update(project: Path, target: str, opts: UpdateOptions) -> None:
     except UserMessageError as err:
         raise GenerationError(f"{project}: copier update refused: {err}") from None
     except ValueError as err:
+        if opts.data:  # a value of --data Copier could not parse or validate
+            raise InvalidAnswerError(f"--data: {one_line(err)}") from None
         raise InvalidAnswerError(f"{project}: {err}") from None
     except ProcessExecutionError as err:
         raise TemplateSourceError(f"{project}: reading the template failed: {err}") from None
     except CopierError as err:
         raise GenerationError(f"{project}: copier update failed: {err}") from err
+    return dict(worker.template.questions_data)

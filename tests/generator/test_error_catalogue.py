@@ -206,6 +206,20 @@ CATALOGUE: list[tuple[str, Setup, list[str], int, str]] = [
         "unknown template 'rag'",
     ),
     ("check, bad --source", a_project, ["check", "p", "--source", "./nope"], 2, "--source ./nope"),
+    (
+        "update --data unknown question",
+        a_project,
+        ["update", "p", "-d", "colour=blue"],
+        2,
+        "--data colour: no such question",
+    ),
+    (
+        "update --data wrong type",
+        a_project,
+        ["update", "p", "--to", "v0.1.0", "-d", "with_docs=maybe"],
+        2,
+        "--data with_docs=maybe: expected true or false",
+    ),
 ]
 
 
