@@ -12,11 +12,12 @@ from typing import Annotated, Literal
 import typer
 
 from . import __version__, answers, catalog, history, prerequisites, reporting
+from .adopt import adopt_project
 from .classroom.cli import classroom_app
 from .cli_check import check
 from .errors import UpdateConflictsError
 from .generate import new_project
-from .options import NewOptions, UpdateOptions
+from .options import AdoptOptions, NewOptions, UpdateOptions
 from .update import project_status, update_project
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.add_typer(classroom_app, name="classroom")
 INTERRUPTED = {
     "new": "interrupted; nothing was written (no project folder was made)",
     "update": "interrupted; the project was not changed",
+    "adopt": "interrupted; the project was not changed",
 }
 reports_errors = reporting.reports_errors(INTERRUPTED)
 
@@ -200,6 +202,65 @@ def update(
         )
 
 
+@app.command()
+@reports_errors
+def adopt(
+    template: Annotated[
+        str, typer.Argument(help="The template the project was made from (e.g. rag-eval).")
+    ],
+    dest: Annotated[Path, typer.Argument(help="The project (default: here).")] = Path(),
+    vcs_ref: Annotated[
+        str | None,
+        typer.Option("--vcs-ref", help="The template version it was made from (required)."),
+    ] = None,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", metavar="KEY=VALUE", help="Answer a question (repeatable)."),
+    ] = None,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Do not ask; use the defaults and --data.")
+    ] = False,
+    source: Annotated[
+        str | None,
+        typer.Option(help="The template repository (path or git URL) it was made from."),
+    ] = None,
+) -> None:
+    """Link a project that has no .copier-answers.yml to a template version, so that
+    `mlpath update` merges."""
+    made = adopt_project(
+        AdoptOptions(
+            template=template,
+            dest=dest,
+            vcs_ref=vcs_ref,
+            data=answers.parse_data(data or []),
+            defaults=defaults,
+            source=source,
+        )
+    )
+    typer.echo(
+        f"{made.project}: adopted as {made.template} {made.version} "
+        f"({answers.ANSWERS_FILE} committed: {made.commit[:10]})"
+    )
+    typer.echo(
+        f"  template files: {len(made.identical)} identical, {len(made.differing)} differ, "
+        f"{len(made.missing)} missing"
+    )
+    for label, names in (("differ", made.differing), ("missing", made.missing)):
+        for name in names:
+            typer.echo(f"  {label}: {name}")
+    typer.echo("answers:")
+    for key, value in made.answers.items():
+        typer.echo(f"  {key}: {value}")
+    typer.echo("Next: `mlpath update` merges newer template versions into your changes.")
+    if made.interrupted:
+        typer.secho(
+            "mlpath: interrupted while the answers file was committed; it was completed first",
+            err=True,
+            fg="red",
+        )
+        raise typer.Exit(130)
+
+
 LETTER_NAMES = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "C": "conflicts"}
 
 
@@ -258,3 +319,18 @@ def diff(
     typer.echo(result.stat() if stat else result.text, nl=False)
     if exit_code and result.files:
         raise typer.Exit(1)
+
+
+@app.command()
+@reports_errors
+def changelog(
+    dest: Annotated[Path, typer.Argument(help="The project (default: here).")] = Path(),
+    source: Annotated[
+        str | None,
+        typer.Option(help="Read the template from this copy of it (path or git URL)."),
+    ] = None,
+) -> None:
+    """The CHANGELOG.md entries an update would bring (newer than the project's version)."""
+    from .changelog import project_entries
+
+    typer.echo(project_entries(dest, source), nl=False)

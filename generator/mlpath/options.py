@@ -31,3 +31,12 @@ class UpdateOptions(Options):
     pretend: bool = False
     defaults: bool = False
     data: dict[str, Any] = {}  # answers to change (`--data`), checked like `new`'s
+
+
+class AdoptOptions(Options):
+    template: str
+    dest: Path = Path()
+    data: dict[str, Any] = {}
+    defaults: bool = False
+    source: str | None = None
+    vcs_ref: str | None = None  # required; None gets a line listing the versions

@@ -220,6 +220,21 @@ CATALOGUE: list[tuple[str, Setup, list[str], int, str]] = [
         2,
         "--data with_docs=maybe: expected true or false",
     ),
+    (
+        "adopt not under git",
+        a_plain_folder,
+        ["adopt", "rag-eval", "plain", "--vcs-ref", "v0.1.0"],
+        2,
+        "not a git repository",
+    ),
+    (
+        "adopt an adopted project",
+        a_project,
+        ["adopt", "rag-eval", "p", "--vcs-ref", "v0.1.0"],
+        2,
+        "already linked to a template",
+    ),
+    ("adopt no such folder", nothing, ["adopt", "rag-eval", "nope"], 2, "nope: no such folder"),
 ]
 
 

@@ -1,0 +1,178 @@
+"""`mlpath adopt`: a project without `.copier-answers.yml` linked to a version, then updated.
+
+The project is a generated one copied by hand without its answers file, then edited: after
+adopting it at v0.1.0, `mlpath update` to v0.2.0 must be a real 3-way merge (the user's edits
+kept, the template's changes in), not a render over their files.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from mlpath.cli import app
+from tests.conftest import git
+
+runner = CliRunner()
+
+
+def generate(dest: str, *extra: str) -> Path:
+    args = ["new", "rag-eval", dest, "--defaults", "--vcs-ref", "v0.1.0", "--no-lock", *extra]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return Path(dest).absolute()
+
+
+def copied_by_hand(name: str = "proj") -> Path:
+    """What a project looks like after `cp -r` without the answers file, under its own git."""
+    made = generate(f"made/{name}", "--no-git", "-d", "with_docs=false")
+    project = Path(name).absolute()
+    shutil.copytree(made, project, ignore=shutil.ignore_patterns(".copier-answers.yml"))
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "Start from a copy")
+    return project
+
+
+def user_edits(project: Path) -> None:
+    app_py = project / "app.py"
+    app_py.write_text(app_py.read_text().replace('LOG_LEVEL = "info"', 'LOG_LEVEL = "debug"'))
+    (project / "deleted_by_user.txt").unlink()
+    (project / "mine.py").write_text("print('my own module')\n")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "my changes")
+
+
+def test_adopt_then_update_keeps_edits_and_brings_the_template_changes(
+    installation: Path,
+) -> None:
+    project = copied_by_hand()
+    user_edits(project)
+    edited_head = git(project, "rev-parse", "HEAD")
+
+    adopted = runner.invoke(
+        app, ["adopt", "rag-eval", str(project), "--vcs-ref", "v0.1.0", "-d", "with_docs=false"]
+    )
+
+    assert adopted.exit_code == 0, adopted.output
+    assert f"{project}: adopted as rag-eval v0.1.0" in adopted.output
+    assert "differ: app.py" in adopted.output
+    assert "missing: deleted_by_user.txt" in adopted.output
+    assert "project_name: proj" in adopted.output  # from the folder's name
+    assert git(project, "status", "--porcelain") == ""
+    assert git(project, "rev-parse", "HEAD~1") == edited_head
+    assert git(project, "diff", "--name-only", "HEAD~1", "HEAD").strip() == ".copier-answers.yml"
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert recorded["_commit"] == "v0.1.0"
+    assert recorded["_src_path"] == "~/.local/share/mlpath/override-templates/rag-eval.bundle"
+    assert recorded["project_name"] == "proj" and recorded["with_docs"] is False
+
+    updated = runner.invoke(app, ["update", str(project)])
+
+    assert updated.exit_code == 0, updated.output  # a merge: no conflict, nothing re-added
+    assert "updated v0.1.0 -> v0.2.0" in updated.output
+    app_py = (project / "app.py").read_text()
+    assert 'LOG_LEVEL = "debug"' in app_py and "WORKERS = 4" in app_py
+    assert "Served by version two." in (project / "README.md").read_text()
+    assert (project / "added_in_v2.txt").is_file() and (project / "new_name.txt").is_file()
+    assert not (project / "removed_in_v2.txt").exists()
+    assert not (project / "deleted_by_user.txt").exists()  # the user's deletion stands
+    assert (project / "mine.py").read_text() == "print('my own module')\n"
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert recorded["_commit"] == "v0.2.0" and recorded["with_docs"] is False
+
+
+def test_adopt_a_project_inside_a_larger_repository(installation: Path) -> None:
+    made = generate("made/svc", "--no-git")
+    monorepo = Path("mono").absolute()
+    shutil.copytree(made, monorepo / "svc", ignore=shutil.ignore_patterns(".copier-answers.yml"))
+    (monorepo / "other.txt").write_text("another team's file\n")
+    git(monorepo, "init", "-q", "-b", "main")
+    git(monorepo, "add", "-A")
+    git(monorepo, "commit", "-qm", "monorepo")
+
+    result = runner.invoke(app, ["adopt", "rag-eval", "mono/svc", "--vcs-ref", "v0.1.0"])
+
+    assert result.exit_code == 0, result.output
+    assert (
+        git(monorepo, "diff", "--name-only", "HEAD~1", "HEAD").strip() == "svc/.copier-answers.yml"
+    )
+    assert "template files: 5 identical, 0 differ, 0 missing" in result.output, result.output
+    updated = runner.invoke(app, ["update", "mono/svc"])
+    assert updated.exit_code == 0, updated.output
+    assert (monorepo / "svc" / "added_in_v2.txt").is_file()
+    assert (monorepo / "other.txt").read_text() == "another team's file\n"
+
+
+def an_adopted_project() -> None:
+    generate("proj")
+
+
+def a_dirty_copy() -> None:
+    (copied_by_hand() / "app.py").write_text("changed\n")
+
+
+def a_copy_not_under_git() -> None:
+    made = generate("made/proj", "--no-git")
+    shutil.copytree(made, "proj", ignore=shutil.ignore_patterns(".copier-answers.yml"))
+
+
+def an_unrelated_repository() -> None:
+    Path("proj").mkdir()
+    Path("proj/notes.txt").write_text("nothing from any template\n")
+    git(Path("proj"), "init", "-q", "-b", "main")
+    git(Path("proj"), "add", "-A")
+    git(Path("proj"), "commit", "-qm", "notes")
+
+
+def a_clean_copy() -> None:
+    copied_by_hand()
+
+
+V1 = ["--vcs-ref", "v0.1.0"]
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "words"),
+    [
+        pytest.param(an_adopted_project, V1, "already linked to a template", id="adopted"),
+        pytest.param(a_dirty_copy, V1, "uncommitted changes in app.py", id="dirty"),
+        pytest.param(a_copy_not_under_git, V1, "not a git repository", id="no git"),
+        pytest.param(an_unrelated_repository, V1, "has none of the files", id="unrelated"),
+        pytest.param(a_clean_copy, ["--vcs-ref", "v9.9.9"], "--vcs-ref v9.9.9", id="version"),
+        pytest.param(a_clean_copy, [], "--vcs-ref: required", id="no version"),
+        pytest.param(
+            a_clean_copy, [*V1, "-d", "colour=blue"], "--data colour: no such", id="bad data"
+        ),
+        pytest.param(
+            a_clean_copy, [*V1, "-d", "api_port=1"], "does not ask it", id="other's question"
+        ),
+    ],
+)
+def test_adopt_refuses_in_one_line_and_changes_nothing(
+    installation: Path, setup: Callable[[], None], args: list[str], words: str
+) -> None:
+    setup()
+    project = Path("proj")
+    before = {p.relative_to(project): p.read_bytes() for p in project.rglob("*") if p.is_file()}
+
+    result = runner.invoke(app, ["adopt", "rag-eval", "proj", *args])
+
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mlpath: ") and words in lines[0], lines
+    after = {p.relative_to(project): p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    assert after == before  # .git included: no commit, no index change
+
+
+def test_adopt_unknown_template(installation: Path) -> None:
+    copied_by_hand()
+    result = runner.invoke(app, ["adopt", "rag", "proj", "--vcs-ref", "v0.1.0"])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("mlpath: unknown template 'rag'"), result.output
+    assert not Path("proj/.copier-answers.yml").exists()
