@@ -319,18 +319,3 @@ def diff(
     typer.echo(result.stat() if stat else result.text, nl=False)
     if exit_code and result.files:
         raise typer.Exit(1)
-
-
-@app.command()
-@reports_errors
-def changelog(
-    dest: Annotated[Path, typer.Argument(help="The project (default: here).")] = Path(),
-    source: Annotated[
-        str | None,
-        typer.Option(help="Read the template from this copy of it (path or git URL)."),
-    ] = None,
-) -> None:
-    """The CHANGELOG.md entries an update would bring (newer than the project's version)."""
-    from .changelog import project_entries
-
-    typer.echo(project_entries(dest, source), nl=False)
