@@ -8,10 +8,11 @@ import sys
 
 def main() -> None:
     try:
-        if sys.argv[1:2] == ["check"]:  # the light path: no Copier import (see cli_check.py)
-            from .cli_check import check_app
+        if sys.argv[1:2] in (["check"], ["diff"]):  # the light path (see cli_readonly.py)
+            from .cli_readonly import readonly_app
 
-            check_app(args=sys.argv[2:], prog_name="mlpath check")
+            readonly_app(args=sys.argv[1:], prog_name="mlpath")
+            return
         from .cli import app
 
         app()

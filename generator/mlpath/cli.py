@@ -14,7 +14,7 @@ import typer
 from . import __version__, answers, catalog, history, prerequisites, reporting
 from .adopt import adopt_project
 from .classroom.cli import classroom_app
-from .cli_check import check
+from .cli_readonly import check, diff
 from .errors import UpdateConflictsError
 from .generate import new_project
 from .options import AdoptOptions, NewOptions, UpdateOptions
@@ -288,34 +288,21 @@ def status(
         typer.echo(f"  {key}: {value}")
 
 
-app.command("check")(check)  # defined apart: it runs without importing Copier
+# Defined apart: __main__ runs them without importing the rest of the CLI.
+app.command("check")(check)
+app.command("diff")(diff)
 
 
 @app.command()
 @reports_errors
-def diff(
-    args: Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="[DEST] [PATHS]...",
-            help="The project (default: here; the first argument when it is a project folder), "
-            "then the files or folders to compare (default: all).",
-        ),
-    ] = None,
-    stat: Annotated[bool, typer.Option("--stat", help="Only a summary per file.")] = False,
-    exit_code: Annotated[
-        bool, typer.Option("--exit-code", help="Exit 1 when there are differences.")
-    ] = False,
+def changelog(
+    dest: Annotated[Path, typer.Argument(help="The project (default: here).")] = Path(),
     source: Annotated[
         str | None,
-        typer.Option(help="Render from this copy of the template (path or git URL)."),
+        typer.Option(help="Read the template from this copy of it (path or git URL)."),
     ] = None,
 ) -> None:
-    """Your changes against a pristine render of the project's recorded version and answers."""
-    from .diff import diff_project, split_arguments
+    """The CHANGELOG.md entries an update would bring (newer than the project's version)."""
+    from .changelog import project_entries
 
-    dest, paths = split_arguments(args or [])
-    result = diff_project(dest, paths, source)
-    typer.echo(result.stat() if stat else result.text, nl=False)
-    if exit_code and result.files:
-        raise typer.Exit(1)
+    typer.echo(project_entries(dest, source), nl=False)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -168,3 +170,23 @@ def test_stat_bars_are_scaled_like_gits(installation: Path) -> None:
 
     assert lines[0] == " big.txt   | 100 " + "+" * 40
     assert lines[1] == " small.txt | 2 +"
+
+
+def test_console_script_leaves_the_rest_of_the_cli_alone(installation: Path) -> None:
+    """`mlpath diff` is one render: the classroom and the generator are not imported."""
+    project = generate("p")
+    user_edits(project)
+    probe = (
+        "import json, sys\n"
+        "from mlpath.__main__ import main\n"
+        f"sys.argv = ['mlpath', 'diff', '--stat', {str(project)!r}]\n"
+        "try:\n    main()\nexcept SystemExit as done:\n"
+        "    loaded = [m for m in ('mlpath.classroom', 'mlpath.generate') if m in sys.modules]\n"
+        "    print(json.dumps({'code': done.code, 'loaded': loaded}))\n"
+    )
+
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+
+    *stat, outcome = proc.stdout.strip().splitlines()
+    assert stat[-1] == " 3 files changed, 2 insertions(+), 2 deletions(-)"
+    assert json.loads(outcome) == {"code": 0, "loaded": []}
