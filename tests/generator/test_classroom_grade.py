@@ -29,7 +29,11 @@ PREAMBLE = {
     "syntax": "def add(a, b) -> int\n",
     "exits": "import sys\nsys.exit(3)\n",
     "hardexit": "import os\nos._exit(0)\n",
-    "tamper": "import shutil\nshutil.rmtree('../grading', ignore_errors=True)\n",
+    # The suite is read-only in the sandbox: deleting it fails and the student is graded as usual.
+    "tamper": (
+        "import shutil\nfor where in ('../grading', '/grading'):\n"
+        "    shutil.rmtree(where, ignore_errors=True)\n"
+    ),
     # Blocks SIGALRM, so the limit per test cannot stop it: the limit on the whole run does.
     "stubborn": "import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\n",
     "deleter": (
@@ -115,7 +119,7 @@ def test_grade_records_every_kind_of_student_and_is_repeatable(tmp_path: Path) -
         "loops": ("fail", "pass", "3", "4"),
         "stubborn": ("fail", "fail", "0", "4"),
         "noisy": ("fail", "fail", "0", "4"),
-        "tamper": ("fail", "fail", "0", "4"),
+        "tamper": ("pass", "pass", "4", "4"),
         "deleter": ("pass", "pass", "4", "4"),
     }
     assert rows["syntax"]["errors"] == "4"  # the import fails in each test's setup
@@ -126,7 +130,7 @@ def test_grade_records_every_kind_of_student_and_is_repeatable(tmp_path: Path) -
     assert others == dict.fromkeys(others, "")
     assert "stopped after 25 s" in rows["stubborn"]["problem"]
     assert "printed more than 10 MB" in rows["noisy"]["problem"]
-    assert "grading tests were changed or deleted" in rows["tamper"]["problem"]
+    assert rows["tamper"]["problem"] == ""
     assert all(rows[h]["commit"] == heads[h] for h in STUDENTS)
 
     feedback = {h: (out / "feedback" / f"{h}.md").read_text() for h in STUDENTS}

@@ -1,9 +1,9 @@
 """A pytest plugin loaded into each grading run (`-p _mlpath_recorder`); it imports nothing of
 mlpath, since it runs in the grading environment.
 
-It limits what the run can write to disk and writes one JSON line per test phase to
-MLPATH_GRADING_RESULTS as soon as the phase ends, flushed, so a run that is killed or that ends
-itself (os._exit, a crash) still leaves the outcomes of the tests that had finished.
+It limits what the run can write to disk and writes one JSON line per test phase to the
+descriptor MLPATH_RESULTS_FD names as soon as the phase ends, flushed, so a run that is killed
+or that ends itself (os._exit, a crash) still leaves the outcomes of the tests that had finished.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ MAX_FILE_BYTES = 256 * 1024 * 1024  # a file the tests write may not grow past t
 
 resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-_results = open(os.environ["MLPATH_GRADING_RESULTS"], "a", encoding="utf-8")  # noqa: SIM115
+_results = os.fdopen(int(os.environ["MLPATH_RESULTS_FD"]), "a", encoding="utf-8")
 
 
 def _write(record: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import answers, reporting
-from . import batch_update, gradebook, grading, handout, manifest, status, tables
+from . import batch_update, gradebook, grading, handout, manifest, sandbox, status, tables
 
 classroom_app = typer.Typer(
     help="Hand out a repository per student, grade them, keep them updated all term.",
@@ -120,10 +120,29 @@ def grade(
         bool, typer.Option("--fetch", help="Fetch each student's pushed work first.")
     ] = False,
     jobs: Annotated[int | None, typer.Option(help="Runs at once (default: one per CPU).")] = None,
+    unsafe_no_sandbox: Annotated[
+        bool,
+        typer.Option(
+            sandbox.UNSAFE_FLAG,
+            help="Run student code without the bubblewrap sandbox: it can then read the hidden "
+            "suite, change files and forge its grade. Only for code you trust.",
+        ),
+    ] = False,
 ) -> None:
     """Run the hidden grading suite on every student's commit; write gradebook.csv and feedback."""
+    if unsafe_no_sandbox:
+        typer.echo(
+            f"WARNING: {sandbox.UNSAFE_FLAG}: student code runs unsandboxed, with your files "
+            "and the hidden suite in reach; these grades can be forged",
+            err=True,
+        )
     opts = grading.GradeOptions(
-        folder=folder, timeout_s=timeout, test_timeout_s=test_timeout, fetch=fetch, jobs=jobs
+        folder=folder,
+        timeout_s=timeout,
+        test_timeout_s=test_timeout,
+        fetch=fetch,
+        jobs=jobs,
+        sandboxed=not unsafe_no_sandbox,
     )
     _room, exercises, grades = grading.grade_classroom(opts)
     book = gradebook.write_gradebook(folder, exercises, grades)
@@ -138,6 +157,9 @@ def grade(
         for g in grades
     ]
     typer.echo(tables.render(["student", *exercises, "tests", "problem"], rows))
+    for g in grades:
+        if g.problem:
+            typer.echo(f"problem: {g.handle}: {g.problem}")
     complete = sum(all(g.exercise_passed(e) for e in exercises) for g in grades)
     typer.echo(
         f"{complete} of {len(grades)} students pass every exercise; wrote {book} and {feedback}/"

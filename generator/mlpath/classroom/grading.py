@@ -20,18 +20,15 @@ the process died, counts as failed).
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import hashlib
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,8 +36,9 @@ from pathlib import Path
 import git
 
 from ..errors import MlpathError, UserError
-from . import manifest, repos, suites
+from . import channel, manifest, process, repos, sandbox, suites
 from .manifest import Classroom, StudentRecord
+from .process import MAX_OUTPUT_BYTES, RunOutput
 
 DEFAULT_TIMEOUT_S = 120
 DEFAULT_TEST_TIMEOUT_S = 30
@@ -48,9 +46,28 @@ REFERENCE_TIMEOUT_S = 600  # the reference solution is trusted; only a broken ma
 TIMED_OUT = "timed out"
 PYTEST_TIMEOUT_MESSAGE = re.compile(r"Timeout \(>[0-9.]+s\) from pytest-timeout")
 GRADING_PLUGINS = ("pytest", "pytest-timeout")
-MAX_OUTPUT_BYTES = 10 * 1024 * 1024
-KEPT_OUTPUT_BYTES = 8 * 1024
 RECORDER = Path(__file__).with_name("_recorder.py")
+PROBE = Path(__file__).with_name("_probe.py")
+CHECKER = Path(__file__).with_name("_checker.py")
+CHECKER_TIMEOUT_S = 600  # the checks are the suite's own code on plain data
+# The tests of split suites that the student's code never reached, or that it ran past the limit
+STUDENT_TIMED_OUT = "StudentTimedOutError"
+STUDENT_NO_OUTPUT = "StudentNoOutputError"
+SUITE_INSIDE = Path("/grading/tests")
+PLUGIN_INSIDE = Path("/grading/plugin")
+MAX_COMMIT_FILE_BYTES = 100 * 1024 * 1024  # GitHub refuses larger files too
+MAX_COMMIT_BYTES = 400 * 1024 * 1024  # it must unpack into the sandbox's scratch
+TAR_EXCLUDED = ("__pycache__", "*.pyc", ".pytest_cache", ".venv", ".git")
+UNPACK_FAILED = 86
+ANSWERS_FILE = ".copier-answers.yml"
+MAX_ANSWERS_BYTES = 64 * 1024
+# Run in the graded process before the student's: unpack the files from stdin into the project
+# folder, make HOME, and run the command there with nothing on stdin.
+UNPACK = (
+    'project=$1; home=$2; shift 2; mkdir -p "$project" "$home" && '
+    'tar -x -f - -C "$project" --no-same-owner --no-same-permissions || exit 86; '
+    'cd "$project" && exec "$@" </dev/null'
+)
 PYTEST_INI = "[pytest]\naddopts =\nconsider_namespace_packages = false\n"
 
 
@@ -114,14 +131,9 @@ class RunSpec:
     # None: no limit per test (an environment without pytest-timeout; build_environment's has it)
     test_timeout_s: int | None = None
     expected: tuple[str, ...] = field(default_factory=tuple)
-
-
-@dataclass(frozen=True)
-class RunOutput:
-    returncode: int | None
-    timed_out: bool
-    output_bytes: int
-    output_tail: str
+    sandboxed: bool = True
+    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
+    note: str = ""  # a problem found before the run (the remote could not be fetched)
 
 
 def grading_paths(folder: Path) -> tuple[Path, Path, Path]:
@@ -169,13 +181,34 @@ def build_environment(folder: Path) -> Path:
 def student_package(project_answers: Path, fallback: str) -> str:
     """The package name the student's answers record (validated), else the class's."""
     try:
+        return package_in(project_answers.read_text(), fallback)
+    except OSError:
+        return fallback
+
+
+def package_in(answers: str, fallback: str) -> str:
+    try:
         import yaml
 
-        recorded = yaml.safe_load(project_answers.read_text()) or {}
+        recorded = yaml.safe_load(answers) or {}
         name = str(recorded.get("package_name", fallback))
-    except (OSError, ValueError):
+    except (ValueError, AttributeError):
         return fallback
     return name if name.isidentifier() else fallback
+
+
+def committed_package(repo: Path, commit: str, fallback: str) -> str:
+    """The package name in the commit's answers file, read from git (the file is untrusted)."""
+    blob = f"{commit}:{ANSWERS_FILE}"
+    size = subprocess.run(["git", "cat-file", "-s", blob], cwd=repo, capture_output=True, text=True)
+    if size.returncode != 0 or not size.stdout.strip().isdigit():
+        return fallback
+    if int(size.stdout) > MAX_ANSWERS_BYTES:
+        return fallback
+    shown = subprocess.run(["git", "cat-file", "blob", blob], cwd=repo, capture_output=True)
+    if shown.returncode != 0:
+        return fallback
+    return package_in(shown.stdout.decode("utf-8", "replace"), fallback)
 
 
 def tree_digest(folder: Path) -> str:
@@ -188,115 +221,212 @@ def tree_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def drain(stream: object, keep: bytearray, count: list[int], on_limit: threading.Event) -> None:
-    reader = stream.read1 if hasattr(stream, "read1") else stream.read  # type: ignore[attr-defined]
-    while chunk := reader(65536):
-        count[0] += len(chunk)
-        keep.extend(chunk)
-        del keep[:-KEPT_OUTPUT_BYTES]
-        if count[0] > MAX_OUTPUT_BYTES:
-            on_limit.set()
+def is_split(suite: Path) -> bool:
+    """A split suite computes outputs in the sandbox (probe/) and judges them outside."""
+    return (suite / "probe").is_dir()
 
 
-def run_pytest(cmd: list[str], cwd: Path, env: dict[str, str], timeout_s: int) -> RunOutput:
-    proc = subprocess.Popen(
-        cmd,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+def commit_too_large(repo: Path, commit: str) -> str:
+    """Why the commit's files are too large to grade, or "" (from git's sizes, before unpacking)."""
+    listing = subprocess.run(
+        ["git", "ls-tree", "-r", "-l", "-z", commit],
+        cwd=repo,
+        capture_output=True,
+        check=True,
+    ).stdout
+    total, largest, name = 0, 0, ""
+    for entry in listing.split(b"\0"):
+        meta, _, path = entry.partition(b"\t")
+        fields = meta.split()
+        if len(fields) == 4 and fields[1] == b"blob" and fields[3].isdigit():
+            size = int(fields[3])
+            total += size
+            if size > largest:
+                largest, name = size, path.decode("utf-8", "replace")
+    mb = 1024 * 1024
+    if largest > MAX_COMMIT_FILE_BYTES:
+        return (
+            f"not graded: the commit holds a file of {largest // mb} MB ({name}); "
+            f"the limit is {MAX_COMMIT_FILE_BYTES // mb} MB per file"
+        )
+    if total > MAX_COMMIT_BYTES:
+        return (
+            f"not graded: the commit's files come to {total // mb} MB; "
+            f"the limit is {MAX_COMMIT_BYTES // mb} MB"
+        )
+    return ""
+
+
+def feeder(spec: RunSpec) -> tuple[list[str], Path]:
+    """The command whose stdout is a tar stream of the files to grade, and where it runs."""
+    if (spec.repo / ".git").exists():
+        # Big blobs are streamed, not loaded whole (git's default threshold is 512 MB).
+        return ["git", "-c", "core.bigFileThreshold=1m", "archive", "--format=tar", spec.commit], (
+            spec.repo
+        )
+    excluded = [f"--exclude={pattern}" for pattern in TAR_EXCLUDED]
+    return ["tar", "-c", *excluded, "-f", "-", "."], spec.repo
+
+
+@dataclass(frozen=True)
+class Places:
+    """Where a run's pieces are, as the graded process sees them."""
+
+    project: Path
+    home: Path
+    tmp: Path
+    python: Path
+    suite: Path
+    plugin: Path
+
+
+def places(spec: RunSpec, work: Path) -> Places:
+    """Sandboxed, the run sees SUITE_INSIDE and PLUGIN_INSIDE: for a split suite, only its
+    probe/ folder and the probe runner (never the checks, the checker or the recorder)."""
+    if spec.sandboxed:
+        inside = sandbox.INSIDE
+        python = sandbox.INSIDE_ENV / "bin" / spec.python.name
+        return Places(
+            inside / "project", inside / "home", Path("/tmp"), python, SUITE_INSIDE, PLUGIN_INSIDE
+        )
+    return Places(
+        work / "project",
+        work / "home",
+        work / "tmp",
+        spec.python,
+        work / "grading",
+        work / "sandbox-plugin",
     )
-    tail = bytearray()
-    count = [0]
-    too_much = threading.Event()
-    reader = threading.Thread(target=drain, args=(proc.stdout, tail, count, too_much), daemon=True)
-    reader.start()
-    timed_out = False
-    deadline = time.monotonic() + timeout_s
-    try:
-        while not too_much.is_set():
-            try:
-                proc.wait(timeout=0.25)
-                break
-            except subprocess.TimeoutExpired:
-                if time.monotonic() > deadline:
-                    timed_out = True
-                    break
-    finally:
-        kill_group(proc.pid)  # the run and anything it started
-        proc.wait()
-        reader.join(timeout=5)
-    returncode = None if (timed_out or too_much.is_set()) else proc.returncode
-    return RunOutput(returncode, timed_out, count[0], tail.decode("utf-8", "replace"))
 
 
-def kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
+def launch(
+    spec: RunSpec, work: Path, place: Places, cmd: list[str], env: dict[str, str]
+) -> RunOutput:
+    """Unpack the student's files and run `cmd` there, in the sandbox unless the instructor
+    opted out; the results land in work/results.jsonl."""
+    inner = [
+        *sandbox.prlimit_argv(spec.limits),
+        "/bin/sh", "-c", UNPACK, "unpack", str(place.project), str(place.home), *cmd,
+    ]  # fmt: skip
+    if spec.sandboxed:
+        env_dir = spec.python.parent.parent
+        shown = ("probe",) if is_split(spec.suite) else ()
+        mounts = [
+            sandbox.Mount(work.joinpath("grading", *shown), place.suite.joinpath(*shown)),
+            sandbox.Mount(work / "sandbox-plugin", place.plugin),
+        ]
+        inner = [*sandbox.bwrap_argv(env_dir, mounts, spec.limits), *inner]
+    source, source_cwd = feeder(spec)
+    return process.run(inner, env, spec.timeout_s, work / "results.jsonl", source, source_cwd)
+
+
+def student_env(spec: RunSpec, place: Places, package: str) -> dict[str, str]:
+    return {
+        "PATH": f"{place.python.parent}{os.pathsep}/usr/bin{os.pathsep}/bin",
+        "HOME": str(place.home),
+        "TMPDIR": str(place.tmp),
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "MPLBACKEND": "Agg",
+        "HF_HUB_OFFLINE": "1",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MLPATH_PACKAGE": package,
+    }
 
 
 def run_suite(spec: RunSpec) -> Grade:
     with tempfile.TemporaryDirectory(prefix="mlpath-grade-") as tmp:
         work = Path(tmp)
-        project, tests, plugin = work / "project", work / "grading", work / "plugin"
-        for folder in (work / "home", work / "tmp", plugin):
+        tests, plugin, inner = work / "grading", work / "plugin", work / "sandbox-plugin"
+        for folder in (work / "home", work / "tmp", plugin, inner):
             folder.mkdir()
         try:
-            if (spec.repo / ".git").exists():
-                repos.export_commit(spec.repo, spec.commit, project)
-            else:
-                shutil.copytree(spec.repo, project, ignore=suites.IGNORED)
+            too_large = commit_too_large(spec.repo, spec.commit) if spec.commit else ""
         except (subprocess.CalledProcessError, OSError) as err:
-            return Grade(
-                spec.handle,
-                spec.commit,
-                not_run(spec, "not graded"),
-                f"cannot read the commit ({err})",
-            )
+            too_large = f"cannot read the commit ({repos.first_line(str(err))})"
+        if too_large:
+            return Grade(spec.handle, spec.commit, not_run(spec, "not graded"), too_large)
         shutil.copytree(spec.suite, tests, ignore=suites.IGNORED)
-        (tests / "pytest.ini").write_text(PYTEST_INI)
-        shutil.copy2(RECORDER, plugin / "_mlpath_recorder.py")
-        results = work / "results.jsonl"
-        results.touch()
+        for helper in (RECORDER, CHECKER):  # the trusted side's
+            shutil.copy2(helper, plugin / f"_mlpath{helper.stem}.py")
+        sandboxed_helper = PROBE if is_split(spec.suite) else RECORDER
+        shutil.copy2(sandboxed_helper, inner / f"_mlpath{sandboxed_helper.stem}.py")
+        if spec.commit:
+            spec = dataclasses.replace(
+                spec, package=committed_package(spec.repo, spec.commit, spec.package)
+            )
+        place = places(spec, work)
+        if is_split(spec.suite):
+            return run_split(spec, work, place)
+        (inner / "pytest.ini").write_text(PYTEST_INI)
         before = tree_digest(tests)
-        package = student_package(project / ".copier-answers.yml", spec.package)
         env = {
-            "PATH": f"{spec.python.parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
-            "HOME": str(work / "home"),
-            "TMPDIR": str(work / "tmp"),
-            "LANG": "C.UTF-8",
-            "PYTHONPATH": os.pathsep.join([str(project / "src"), str(plugin)]),
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONHASHSEED": "0",
-            "MPLBACKEND": "Agg",
-            "HF_HUB_OFFLINE": "1",
-            "MLPATH_PACKAGE": package,
-            "MLPATH_GRADING_RESULTS": str(results),
+            **student_env(spec, place, spec.package),
+            "PYTHONPATH": os.pathsep.join([str(place.project / "src"), str(place.plugin)]),
         }
-        cmd = [
-            str(spec.python),
-            "-m",
-            "pytest",
-            "-p",
-            "_mlpath_recorder",
-            "-p",
-            "no:cacheprovider",
-            *per_test_limit(spec.test_timeout_s),
-            "-s",
-            "-q",
-            "-c",
-            str(tests / "pytest.ini"),
-            "--rootdir",
-            str(tests),
-            "--confcutdir",
-            str(tests),
-            str(tests),
-        ]
-        out = run_pytest(cmd, project, env, spec.timeout_s)
-        tampered = not (tests / "pytest.ini").is_file() or tree_digest(tests) != before
-        return assemble(spec, read_results(results), out, tampered)
+        out = launch(spec, work, place, pytest_argv(spec, place), env)
+        tampered = tree_digest(tests) != before
+        return assemble(spec, read_results(work / "results.jsonl"), out, tampered)
+
+
+def pytest_argv(spec: RunSpec, place: Places) -> list[str]:
+    return [
+        str(place.python), "-m", "pytest", "-p", "_mlpath_recorder", "-p", "no:cacheprovider",
+        *per_test_limit(spec.test_timeout_s), "-s", "-q", "-c", str(place.plugin / "pytest.ini"),
+        "--rootdir", str(place.suite), "--confcutdir", str(place.suite), str(place.suite),
+    ]  # fmt: skip
+
+
+def run_split(spec: RunSpec, work: Path, place: Places) -> Grade:
+    """The student's outputs on the hidden inputs, from the sandbox; the verdict, from here."""
+    probe = [
+        str(place.python), "-I", str(place.plugin / "_mlpath_probe.py"), str(place.suite / "probe"),
+        str(place.project / "src"), spec.package, str(spec.test_timeout_s or spec.timeout_s),
+    ]  # fmt: skip
+    out = launch(spec, work, place, probe, student_env(spec, place, spec.package))
+    outputs, cut = channel.read_outputs(work / "results.jsonl")
+    checked = work / "outputs.json"
+    channel.write_checked(outputs, checked)
+    checker = check_outputs(spec, work, checked)
+    grade = assemble(spec, read_results(work / "checks.jsonl"), out, tampered=False)
+    problem = grade.problem
+    if checker.returncode not in (0, 1):
+        raise GradingSetupError(
+            f"the grading checks did not run for {spec.handle} (exit code {checker.returncode}): "
+            f"{checker.output_tail[-300:]}"
+        )
+    if cut and not problem:
+        problem = (
+            f"stopped: handed out more than {channel.MAX_CHANNEL_BYTES // 2**20} MB of outputs"
+        )
+    return Grade(grade.handle, grade.commit, grade.results, problem, grade.output_tail)
+
+
+def check_outputs(spec: RunSpec, work: Path, checked: Path) -> RunOutput:
+    """The suite's tests on the student's outputs, outside the sandbox, with no student code on
+    the path and an environment made here (nothing of the student's reaches it)."""
+    tests, plugin = work / "grading", work / "plugin"
+    (plugin / "pytest.ini").write_text(PYTEST_INI)
+    (work / "checker-home").mkdir()
+    env = {
+        "PATH": f"{spec.python.parent}{os.pathsep}/usr/bin{os.pathsep}/bin",
+        "HOME": str(work / "checker-home"),
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": str(plugin),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "MLPATH_OUTPUTS": str(checked),
+    }
+    place = Places(work, work / "checker-home", work, spec.python, tests, plugin)
+    argv = pytest_argv(spec, place)
+    argv[1:1] = ["-s"]  # no user site-packages
+    argv[argv.index("_mlpath_recorder") + 1 : argv.index("_mlpath_recorder") + 1] = [
+        "-p",
+        "_mlpath_checker",
+    ]
+    return process.run(argv, env, CHECKER_TIMEOUT_S, work / "checks.jsonl", cwd=work)
 
 
 def per_test_limit(seconds: int | None) -> list[str]:
@@ -340,8 +470,13 @@ def outcomes(records: list[dict[str, str]]) -> dict[str, TestResult]:
         previous = found.get(nodeid)
         if previous is not None and previous.outcome in {"failed", "error", TIMED_OUT}:
             continue  # the first problem is the one to report
-        if outcome == "failed" and PYTEST_TIMEOUT_MESSAGE.search(r.get("message", "")):
+        message = r.get("message", "")
+        if outcome == "failed" and (
+            PYTEST_TIMEOUT_MESSAGE.search(message) or STUDENT_TIMED_OUT in message
+        ):
             verdict = TIMED_OUT
+        elif outcome == "failed" and STUDENT_NO_OUTPUT in message:
+            verdict = "not run"
         elif outcome == "failed":
             verdict = "failed" if when == "call" else "error"
         elif outcome == "skipped":
@@ -369,6 +504,12 @@ def assemble(spec: RunSpec, records: list[dict[str, str]], out: RunOutput, tampe
         )
     elif out.output_bytes > MAX_OUTPUT_BYTES:
         problem = f"stopped: printed more than {MAX_OUTPUT_BYTES // (1024 * 1024)} MB of output"
+    elif out.returncode == UNPACK_FAILED and not found:
+        problem = (
+            "not graded: the commit's files could not be unpacked within the limits "
+            f"({spec.limits.file_bytes // 2**20} MB per file, "
+            f"{spec.limits.scratch_bytes // 2**20} MB in all)"
+        )
     else:
         missing = sum(found.get(n) is None or found[n].outcome == "not run" for n in expected)
         if out.returncode not in (0, 1) or missing:
@@ -406,6 +547,7 @@ class GradeOptions:
     test_timeout_s: int = DEFAULT_TEST_TIMEOUT_S
     fetch: bool = False
     jobs: int | None = None
+    sandboxed: bool = True
 
 
 def check_reference(spec: RunSpec) -> tuple[str, ...]:
@@ -455,6 +597,8 @@ def grade_classroom(opts: GradeOptions) -> tuple[Classroom, list[str], list[Grad
         raise UserError(f"--timeout {opts.timeout_s}: expected a number of seconds > 0")
     if opts.test_timeout_s <= 0:
         raise UserError(f"--test-timeout {opts.test_timeout_s}: expected a number of seconds > 0")
+    if opts.sandboxed:
+        sandbox.check_available()
     python = build_environment(folder)
     package = student_package(reference / ".copier-answers.yml", room.data.get("package_name", ""))
     base = RunSpec(
@@ -466,6 +610,7 @@ def grade_classroom(opts: GradeOptions) -> tuple[Classroom, list[str], list[Grad
         python,
         max(opts.timeout_s, REFERENCE_TIMEOUT_S),
         max(opts.test_timeout_s, REFERENCE_TIMEOUT_S),
+        sandboxed=opts.sandboxed,
     )
     expected = check_reference(base)
     specs: list[RunSpec | Grade] = []
@@ -497,23 +642,24 @@ def grade_classroom(opts: GradeOptions) -> tuple[Classroom, list[str], list[Grad
                 opts.timeout_s,
                 opts.test_timeout_s,
                 expected,
+                sandboxed=opts.sandboxed,
+                note=problem,
             )
         )
     workers = opts.jobs or max(1, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:  # each run is its own process
-        grades = list(pool.map(lambda s: s if isinstance(s, Grade) else run_suite(s), specs))
+        grades = list(pool.map(lambda s: s if isinstance(s, Grade) else grade_student(s), specs))
     return room, suites.exercises_of(tests), grades
 
 
 def base_with(spec: RunSpec, expected: tuple[str, ...]) -> RunSpec:
-    return RunSpec(
-        spec.handle,
-        spec.repo,
-        spec.commit,
-        spec.package,
-        spec.suite,
-        spec.python,
-        spec.timeout_s,
-        spec.test_timeout_s,
-        expected,
-    )
+    return dataclasses.replace(spec, expected=expected)
+
+
+def grade_student(spec: RunSpec) -> Grade:
+    """One student's grade; a problem with their commit (a failed fetch) leads the problem."""
+    grade = run_suite(spec)
+    if not spec.note:
+        return grade
+    problem = "; ".join(p for p in (spec.note, grade.problem) if p)
+    return dataclasses.replace(grade, problem=problem)
