@@ -186,6 +186,8 @@ def update(
     typer.echo("  " + summary_counts(result.counts()))
     for key, (was, now) in result.changed_answers.items():
         typer.echo(f"  answer changed: {key} = {now!r} (was {was!r})")
+    for key, value in result.dropped_answers.items():
+        typer.echo(f"  answer dropped: {key} (was {value!r}; no longer asked)")
     for key, value in result.new_answers.items():
         typer.echo(f"  new answer recorded: {key} = {value!r}")
     if result.interrupted:

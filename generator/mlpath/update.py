@@ -55,6 +55,7 @@ class UpdateResult:
     recovered: bool = False
     interrupted: bool = False
     changed_answers: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # key: (was, now)
+    dropped_answers: dict[str, Any] = field(default_factory=dict)  # no longer asked
 
     @property
     def up_to_date(self) -> bool:
@@ -63,6 +64,7 @@ class UpdateResult:
             self.from_version == self.to_version
             and not self.changes
             and not self.changed_answers
+            and not self.dropped_answers
             and not self.new_answers
         )
 
@@ -138,6 +140,13 @@ def update_project(opts: UpdateOptions) -> UpdateResult:
             for key in opts.data
             if key in recorded and key in updated and recorded[key] != updated[key]
         }
+        # An answer to a question that is no longer asked (its `when` turned false) goes from
+        # the answers file; say so rather than drop it silently.
+        dropped_answers = {
+            key: value
+            for key, value in answers.user_answers(recorded).items()
+            if key not in updated
+        }
         if opts.pretend:
             return UpdateResult(
                 project,
@@ -148,6 +157,7 @@ def update_project(opts: UpdateOptions) -> UpdateResult:
                 pretend=True,
                 recovered=recovered,
                 changed_answers=changed_answers,
+                dropped_answers=dropped_answers,
             )
         landed = landing.land(project, scratch, changes)
     return UpdateResult(
@@ -159,6 +169,7 @@ def update_project(opts: UpdateOptions) -> UpdateResult:
         recovered=recovered,
         interrupted=bool(landed.interrupted_by),
         changed_answers=changed_answers,
+        dropped_answers=dropped_answers,
     )
 
 

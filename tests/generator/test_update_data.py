@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from mlpath.cli import app
 from tests.conftest import git
+from tests.generator.template_repo import V2, V2_QUESTIONS, write_release
 
 runner = CliRunner()
 
@@ -135,3 +136,28 @@ def test_bad_data_is_one_line_and_changes_nothing(
     assert git(edited_project, "rev-parse", "HEAD") == head
     assert (edited_project / ".copier-answers.yml").read_text() == before
     assert not any(p.name.startswith(".mlpath-") for p in edited_project.parent.iterdir())
+
+
+DOCS_THEME = """\
+docs_theme:
+  type: str
+  default: furo
+  when: "{{ with_docs }}"
+"""
+
+
+def test_an_answer_no_longer_asked_is_reported_as_dropped(installation: Path) -> None:
+    # v0.3.0 asks `docs_theme` only while `with_docs` is on.
+    write_release(installation, V2, "v0.3.0", V2_QUESTIONS + DOCS_THEME)
+    result = runner.invoke(app, ["new", "rag-eval", "proj", "--defaults", "--no-lock"])
+    assert result.exit_code == 0, result.output
+    project = Path("proj").absolute()
+    assert recorded(project)["docs_theme"] == "furo"
+
+    result = runner.invoke(app, ["update", str(project), "-d", "with_docs=false"])
+
+    assert result.exit_code == 0, result.output
+    assert "re-answered at v0.3.0" in result.output
+    assert "answer changed: with_docs = False (was True)" in result.output
+    assert "answer dropped: docs_theme (was 'furo'; no longer asked)" in result.output
+    assert "docs_theme" not in recorded(project)
