@@ -64,7 +64,8 @@ def spark_session(master: str) -> Iterator[Any]:
         message = java.getMessage() if java is not None else str(err)
         reason = message.strip().splitlines()[0]
         hint = (
-            "check FEATURES_SPARK_MASTER (local[N] or spark://host:port) and that Java 17+ is on PATH"
+            "check FEATURES_SPARK_MASTER (local[N] or spark://host:port) "
+            "and that Java 17+ is on PATH"
             if java is None
             else "check FEATURES_SPARK_MASTER and that the cluster is up"
         )
