@@ -176,3 +176,36 @@ def test_adopt_unknown_template(installation: Path) -> None:
     assert result.exit_code == 2, result.output
     assert result.output.startswith("mlpath: unknown template 'rag'"), result.output
     assert not Path("proj/.copier-answers.yml").exists()
+
+
+def test_adopt_asks_the_answers_on_a_terminal(installation: Path) -> None:
+    from tests.generator.test_interactive import Terminal
+
+    project = copied_by_hand()
+    term = Terminal(["mlpath", "adopt", "rag-eval", "proj", "--vcs-ref", "v0.1.0"], Path.cwd())
+    term.wait_for("project_name")
+    term.type("\r")  # the suggestion: the folder's name
+    term.wait_for("with_docs")
+    term.type("n\r")
+    term.wait_for("Next:")
+
+    assert term.exit_code() == 0, term.seen[-2000:]
+    assert "adopted as rag-eval v0.1.0" in term.seen
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert recorded["project_name"] == "proj" and recorded["with_docs"] is False
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_adopt_from_a_fork_records_it_and_updates_from_it(installation: Path) -> None:
+    git(Path(), "clone", "-q", "--bare", str(installation), "fork.git")
+    project = copied_by_hand("svc")
+    fork = ["--source", "fork.git", "-d", "project_name=svc", "-d", "with_docs=false"]
+
+    result = runner.invoke(app, ["adopt", "rag-eval", "svc", "--vcs-ref", "v0.1.0", *fork])
+
+    assert result.exit_code == 0, result.output
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert recorded["_src_path"] == f"git+file://{Path('fork.git').resolve()}"
+    updated = runner.invoke(app, ["update", "svc"])
+    assert updated.exit_code == 0, updated.output
+    assert "updated v0.1.0 -> v0.2.0" in updated.output
