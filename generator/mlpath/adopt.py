@@ -94,15 +94,7 @@ def check_adoptable(project: Path) -> None:
             f"{project}: not a git repository (nor inside one); commit the project first "
             "(git init && git add -A && git commit -m 'Start'), then adopt it"
         )
-    repo = vcs.open_repo(project)
-    if not vcs.has_commits(repo):
-        raise NotAProjectError(f"{project}: the repository has no commit yet; commit the project")
-    dirty = vcs.changed_files(project)
-    if dirty:
-        shown = ", ".join(dirty[:10]) + (f" and {len(dirty) - 10} more" if len(dirty) > 10 else "")
-        raise UserError(
-            f"{project}: uncommitted changes in {shown}; commit or stash them before adopting"
-        )
+    vcs.require_clean(project, "adopting")
 
 
 def compare(pristine: Path, project: Path) -> tuple[list[str], list[str], list[str]]:

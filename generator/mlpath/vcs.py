@@ -83,7 +83,8 @@ def identity(repo: git.Repo, fallback: tuple[str, str]) -> tuple[str, str]:
     return str(name), str(email)
 
 
-def require_clean(project: Path) -> None:
+def require_clean(project: Path, doing: str = "updating") -> None:
+    """A repository with a commit and nothing uncommitted in the project's folder."""
     repo = open_repo(project)
     if not has_commits(repo):
         raise NotAProjectError(f"{project}: the repository has no commit yet; commit the project")
@@ -91,7 +92,7 @@ def require_clean(project: Path) -> None:
     if dirty:
         shown = ", ".join(dirty[:10]) + (f" and {len(dirty) - 10} more" if len(dirty) > 10 else "")
         raise DirtyWorktreeError(
-            f"{project}: uncommitted changes in {shown}; commit or stash them before updating"
+            f"{project}: uncommitted changes in {shown}; commit or stash them before {doing}"
         )
 
 

@@ -122,6 +122,11 @@ def a_copy_not_under_git() -> None:
     shutil.copytree(made, "proj", ignore=shutil.ignore_patterns(".copier-answers.yml"))
 
 
+def a_repository_without_a_commit() -> None:
+    a_copy_not_under_git()
+    git(Path("proj"), "init", "-q", "-b", "main")
+
+
 def an_unrelated_repository() -> None:
     Path("proj").mkdir()
     Path("proj/notes.txt").write_text("nothing from any template\n")
@@ -143,6 +148,7 @@ V1 = ["--vcs-ref", "v0.1.0"]
         pytest.param(an_adopted_project, V1, "already linked to a template", id="adopted"),
         pytest.param(a_dirty_copy, V1, "uncommitted changes in app.py", id="dirty"),
         pytest.param(a_copy_not_under_git, V1, "not a git repository", id="no git"),
+        pytest.param(a_repository_without_a_commit, V1, "no commit yet", id="no commit"),
         pytest.param(an_unrelated_repository, V1, "has none of the files", id="unrelated"),
         pytest.param(a_clean_copy, ["--vcs-ref", "v9.9.9"], "--vcs-ref v9.9.9", id="version"),
         pytest.param(a_clean_copy, [], "--vcs-ref: required", id="no version"),
