@@ -48,7 +48,7 @@ def test_utf8_bom_from_excel_is_read(tmp_path: Path) -> None:
 
 
 def test_parser_agrees_with_csv_dictreader(tmp_path: Path) -> None:
-    text = 'email,handle,name\n"a@x.org",a1,"Quote ""Q"" Name"\nb@x.org,b2,"multi\nline"\n'
+    text = 'email,handle,name\n"a@x.org",a1,"Quote ""Q"" Name"\nb@x.org,b2,"Comma, Name"\n'
     path = write(tmp_path, text)
     expected = list(csv.DictReader(path.open(newline="")))
     got = roster.parse_roster(path)
@@ -76,6 +76,16 @@ def test_parser_agrees_with_csv_dictreader(tmp_path: Path) -> None:
         ("handle,name,email\nada,Ada\n", "row 2: 2 fields; the header has 3"),
         ("handle,name,email,handle\nada,Ada,a@x,b\n", "appears twice"),
         (b"\xff\xfeh\x00a\x00", "UTF-16"),
+        # Names mlpath writes in the class folder, in any case (issue 18).
+        ("handle,name,email\nada,A,a@x\nclassroom.toml,B,b@x\n", "row 3: handle 'classroom.toml'"),
+        ("handle,name,email\nGradebook.CSV,A,a@x\n", "row 2: handle 'Gradebook.CSV' is a name"),
+        ("handle,name,email\nFEEDBACK,A,a@x\n", "row 2: handle 'FEEDBACK' is a name mlpath"),
+        ("handle,name,email\nupdate-v0.2.0.txt,A,a@x\n", "is a name mlpath writes"),
+        # A newline or another control character in any cell, with its row.
+        ('handle,name,email\nada,A,a@x\nbob,"Bob\nEvil",b@x\n', "row 3: column 'name' holds"),
+        ("handle,name,email\nada,A\x07da,a@x\n", "row 2: column 'name' holds a control"),
+        ('handle,name,email,section\nada,A,a@x,"s\r1"\n', "column 'section' holds a control"),
+        ("handle,name,email\nada,Ada,\n", "row 2: empty email"),
         (b"handle,name,email\nad\xe9,A,a@x\n", "not UTF-8"),
     ],
 )
@@ -119,3 +129,11 @@ def test_a_folder_without_manifest_is_not_a_classroom(tmp_path: Path) -> None:
     (tmp_path / manifest.MANIFEST_FILE).write_text("[classroom]\ntemplate = 1\n")
     with pytest.raises(manifest.NotAClassroomError, match="not a valid classroom manifest"):
         manifest.load(tmp_path)
+
+
+def test_the_reserved_handles_are_the_names_mlpath_writes_in_a_class_folder() -> None:
+    from mlpath.classroom import gradebook
+
+    written = {manifest.MANIFEST_FILE, manifest.GRADING_DIR}
+    written |= {gradebook.GRADEBOOK_FILE, gradebook.FEEDBACK_DIR}
+    assert written == set(roster.CLASS_FOLDER_NAMES)

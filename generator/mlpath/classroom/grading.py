@@ -354,9 +354,10 @@ def run_suite(spec: RunSpec) -> Grade:
         sandboxed_helper = PROBE if is_split(spec.suite) else RECORDER
         shutil.copy2(sandboxed_helper, inner / f"_mlpath{sandboxed_helper.stem}.py")
         if spec.commit:
-            spec = dataclasses.replace(
-                spec, package=committed_package(spec.repo, spec.commit, spec.package)
-            )
+            package = committed_package(spec.repo, spec.commit, spec.package)
+        else:  # a plain folder: the reference solution, trusted
+            package = student_package(spec.repo / ANSWERS_FILE, spec.package)
+        spec = dataclasses.replace(spec, package=package)
         place = places(spec, work)
         if is_split(spec.suite):
             return run_split(spec, work, place)

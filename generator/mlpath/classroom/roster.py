@@ -2,8 +2,12 @@
 
 Each handle names a folder and a git repository, so it must be one: letters, digits, `.`, `_`
 and `-`, starting with a letter or digit (GitHub's usernames fit). Handles are compared without
-case, since a case-insensitive file system would put two of them in one folder. Every problem is
-one line naming the file, the row and what was expected; nothing is read past the first one.
+case, since a case-insensitive file system would put two of them in one folder, and none may be a
+name mlpath writes in the class folder itself (`classroom.toml`, `gradebook.csv`, `feedback`,
+`_grading`, `update-*.txt`), in any case. No cell may hold a control character (a newline, a tab):
+names and addresses go into TOML, YAML, git and CSV files. Every student needs an e-mail address
+(it is the project's author and their commits'). Every problem is one line naming the file, the
+row and what was expected; nothing is read past the first one.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +26,9 @@ REQUIRED_COLUMNS = ("handle", "name", "email")
 ANSWER_OF_COLUMN = {"name": "author_name", "email": "author_email"}
 HANDLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# What mlpath writes in a class folder besides the students' folders (compared without case).
+CLASS_FOLDER_NAMES = ("classroom.toml", "gradebook.csv", "feedback", "_grading")
+CLASS_FOLDER_PATTERN = re.compile(r"update-.*\.txt", re.IGNORECASE)
 
 
 class RosterError(UserError):
@@ -41,7 +49,27 @@ def check_handle(handle: str, where: str) -> str:
             f"{where}: handle {handle!r} is not a valid folder and git name; expected letters, "
             "digits, '.', '_' and '-', starting with a letter or digit"
         )
+    if handle.casefold() in CLASS_FOLDER_NAMES or CLASS_FOLDER_PATTERN.fullmatch(handle):
+        raise RosterError(
+            f"{where}: handle {handle!r} is a name mlpath writes in the class folder "
+            f"({', '.join(CLASS_FOLDER_NAMES)}, update-*.txt); choose another handle"
+        )
     return handle
+
+
+def check_cells(cells: dict[str, str], where: str) -> None:
+    for column, cell in cells.items():
+        bad = next((c for c in cell if unicodedata.category(c) == "Cc"), None)
+        if bad is not None:
+            raise RosterError(
+                f"{where}: column {column!r} holds a control character ({bad!r}); expected "
+                "one line of text"
+            )
+    if not cells["email"]:
+        raise RosterError(
+            f"{where}: empty email; expected the student's address (it is the author of their "
+            "project and commits)"
+        )
 
 
 def read_text(path: Path) -> str:
@@ -88,6 +116,7 @@ def parse_roster(path: Path) -> list[Student]:
             raise RosterError(f"{where}: {len(row)} fields; the header has {len(header)}")
         cells = dict(zip(header, (cell.strip() for cell in row), strict=True))
         handle = check_handle(cells["handle"], where)
+        check_cells(cells, where)
         if handle.casefold() in seen:
             raise RosterError(
                 f"{where}: handle {handle!r} is already on row {seen[handle.casefold()]} "
