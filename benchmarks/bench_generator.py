@@ -1,4 +1,4 @@
-"""Wall time of `mlpath new` against raw `copier copy`, and of `mlpath update`.
+"""Wall time of `mlpath new`, `diff`, `update` and `check` against Copier's own commands.
 
 Each pair runs as whole processes, alternating (these machines are noisy: a ratio from
 alternating runs beats two absolute numbers), under a throwaway HOME with the template history
@@ -10,9 +10,11 @@ includes (its .gitignore).
 
 Targets (issue 7): `mlpath new` (same work: no git, no lock) within 1.2x of raw `copier copy`;
 `mlpath update` (scratch clone, atomic landing) within 1.2x of raw `copier update` on the same
-project. `mlpath new` with `git init`, the first commit and `uv lock` is shown beside them: that
-is work Copier does not do. `--upgrade` also times the upgrade check (tests/upgrade.py: generate
-at the previous release, edit, update, install, lint, typecheck, test) once per template.
+project. Issue 19: `mlpath diff` (one render of the recorded version) within 1.2x of `copier copy`
+of that version, and `mlpath check` under 1 s. `mlpath new` with `git init`, the first commit and
+`uv lock` is shown beside them: that is work Copier does not do. `--upgrade` also times the
+upgrade check (tests/upgrade.py: generate at the previous release, edit, update, install, lint,
+typecheck, test) once per template.
 """
 
 from __future__ import annotations
@@ -121,6 +123,44 @@ def bench_update(template: str, runs: int, env: dict[str, str], work: Path) -> d
     return {name: statistics.median(values) for name, values in times.items()}
 
 
+def bench_check_diff(template: str, runs: int, env: dict[str, str], work: Path) -> dict[str, float]:
+    """`mlpath diff` (one pristine render) against `copier copy` of the same version, alternating;
+    `mlpath check` beside them (it renders nothing)."""
+    project = work / "to-diff"
+    subprocess.run(
+        ["mlpath", "new", template, str(project), "--defaults", "--vcs-ref", "v0.1.0", "--no-lock"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    readme = project / "README.md"
+    readme.write_text(readme.read_text() + "\n## My notes\n")  # a diff with something in it
+    bundle = Path(env["HOME"]) / ".local/share/mlpath/override-templates" / f"{template}.bundle"
+    copy = ["copier", "copy", "--quiet", "--defaults", "--vcs-ref", "v0.1.0"]
+    commands = {
+        "copier copy (v0.1.0)": [*copy, "--data", f"template={template}", str(bundle), "{dest}"],
+        "mlpath diff": ["mlpath", "diff", str(project)],
+        "mlpath check": ["mlpath", "check", str(project)],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for i in range(runs):
+        for name, cmd in commands.items():
+            dest = work / f"copy-{i}"
+            start = time.perf_counter()
+            proc = subprocess.run(
+                [part.replace("{dest}", str(dest)) for part in cmd],
+                env=env,
+                cwd=work,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            times[name].append(time.perf_counter() - start)
+            if proc.returncode not in (0, 4):  # 4: check says the project is behind
+                raise SystemExit(f"{cmd[0:2]} failed: {proc.stderr.decode()}")
+            shutil.rmtree(dest, ignore_errors=True)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def bench_upgrade(work: Path) -> dict[str, float]:
     """One upgrade check per template, as the test suite runs it."""
     from tests import harness, upgrade
@@ -151,6 +191,7 @@ def main() -> None:
         }
         new = bench_new(args.template, args.runs, env, root / "work")
         update = bench_update(args.template, args.runs, env, root / "work")
+        check_diff = bench_check_diff(args.template, args.runs, env, root / "work")
         upgrades = bench_upgrade(root / "work") if args.upgrade else {}
     base = new["copier copy"]
     print(f"template {args.template}, {args.runs} alternating runs each, medians (whole processes)")
@@ -170,6 +211,16 @@ def main() -> None:
         f"mlpath update / copier update = {update_ratio:.2f}x (target <= 1.2x): "
         f"{'OK' if update_ratio <= 1.2 else 'MISSED'}"
     )
+    copy_base = check_diff["copier copy (v0.1.0)"]
+    for name, seconds in check_diff.items():
+        print(f"{name:<30}{seconds:>10.3f}{seconds / copy_base:>15.2f}x (vs copier copy)")
+    diff_ratio = check_diff["mlpath diff"] / copy_base
+    print(
+        f"mlpath diff / copier copy = {diff_ratio:.2f}x (target <= 1.2x): "
+        f"{'OK' if diff_ratio <= 1.2 else 'MISSED'}"
+    )
+    check_s = check_diff["mlpath check"]
+    print(f"mlpath check = {check_s:.2f} s (target < 1 s): {'OK' if check_s < 1 else 'MISSED'}")
     for template, seconds in upgrades.items():
         print(f"upgrade check {template:<18}{seconds:>8.1f} s (one run)")
 
