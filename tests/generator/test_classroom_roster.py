@@ -81,6 +81,7 @@ def test_parser_agrees_with_csv_dictreader(tmp_path: Path) -> None:
         ("handle,name,email\nGradebook.CSV,A,a@x\n", "row 2: handle 'Gradebook.CSV' is a name"),
         ("handle,name,email\nFEEDBACK,A,a@x\n", "row 2: handle 'FEEDBACK' is a name mlpath"),
         ("handle,name,email\nupdate-v0.2.0.txt,A,a@x\n", "is a name mlpath writes"),
+        ("handle,name,email\nExport-Canvas.CSV,A,a@x\n", "is a name mlpath writes"),
         # A newline or another control character in any cell, with its row.
         ('handle,name,email\nada,A,a@x\nbob,"Bob\nEvil",b@x\n', "row 3: column 'name' holds"),
         ("handle,name,email\nada,A\x07da,a@x\n", "row 2: column 'name' holds a control"),

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import answers, reporting
-from . import batch_update, gradebook, grading, handout, manifest, sandbox, status, tables
+from . import batch_update, export, gradebook, grading, handout, manifest, sandbox, status, tables
 
 classroom_app = typer.Typer(
     help="Hand out a repository per student, grade them, keep them updated all term.",
@@ -24,6 +24,7 @@ reports_errors = reporting.reports_errors(
             name: "interrupted; the manifest lists what was done"
             for name in ("grade", "update", "status")
         },
+        "export": "interrupted; no export file was written",
     }
 )
 
@@ -192,3 +193,43 @@ def update(
         raise typer.Exit(1)
     if counts[batch_update.CONFLICTS]:
         raise typer.Exit(3)
+
+
+@classroom_app.command("export")
+@reports_errors
+def export_command(
+    folder: Annotated[Path, typer.Argument(help="The class folder (graded).")],
+    format: Annotated[str, typer.Option("--format", help="canvas, moodle or csv.")] = "csv",
+    out: Annotated[
+        Path | None, typer.Option(help="The file to write (default: FOLDER/export-FORMAT.csv).")
+    ] = None,
+    ids: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV: handle, and any of canvas_id, sis_user_id, sis_login_id, section, idnumber."
+        ),
+    ] = None,
+    assignment: Annotated[
+        str, typer.Option(help="The assignment's name in the LMS (default: the template).")
+    ] = "",
+    assignment_id: Annotated[
+        str, typer.Option("--assignment-id", help="Canvas's assignment id, to update it.")
+    ] = "",
+    points: Annotated[float, typer.Option(help="Points the assignment is worth.")] = 100.0,
+) -> None:
+    """Write the gradebook as a file Canvas or Moodle imports (or a plain CSV)."""
+    opts = export.ExportOptions(
+        folder=folder,
+        format=format,
+        out=out,
+        ids=ids,
+        assignment=assignment,
+        assignment_id=assignment_id,
+        points=points,
+    )
+    done = export.export(opts)
+    for note in done.notes:
+        typer.echo(f"export: {note}", err=True)
+    typer.echo(f"wrote {done.written} students to {done.path} ({format})")
+    if done.notes:
+        raise typer.Exit(1)
