@@ -252,3 +252,21 @@ def test_the_sandbox_sees_the_probes_but_no_check_and_no_reference(
     secrets = [f for f in seen if f.endswith(("test_add.py", "test_mul.py", "_checker.py"))]
     assert secrets == []
     assert not any("reference" in f or f.endswith("pyproject.toml") for f in seen)
+
+
+@pytest.mark.usefixtures("split_suites")
+def test_a_split_suite_grades_the_same_without_the_sandbox(tmp_path: Path) -> None:
+    out = make_class(tmp_path, ["honest", "starter"])
+    solve(out / "honest")
+    for handle in ("honest", "starter"):
+        (out / handle / "notes.txt").write_text(handle)
+        commit(out / handle)
+
+    books = []
+    for extra in ([], ["--unsafe-no-sandbox"]):
+        result = runner.invoke(app, ["classroom", "grade", str(out), *GRADE, *extra])
+        assert result.exit_code == 0, result.output
+        books.append((out / "gradebook.csv").read_text())
+
+    assert books[0] == books[1]
+    assert "honest,pass,pass,4,4" in books[0] and "starter,fail,fail,0,4" in books[0]
