@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-MAX_CHANNEL_BYTES = 64 * 1024 * 1024
+MAX_CHANNEL_BYTES = 16 * 1024 * 1024
 MAX_ERROR_CHARS = 2000
 
 
