@@ -206,6 +206,7 @@ CATALOGUE: list[tuple[str, Setup, list[str], int, str]] = [
         "unknown template 'rag'",
     ),
     ("check, bad --source", a_project, ["check", "p", "--source", "./nope"], 2, "--source ./nope"),
+    ("changelog outside a project", nothing, ["changelog"], 2, "not an mlpath/Copier project"),
     (
         "update --data unknown question",
         a_project,
@@ -259,7 +260,7 @@ def test_error_catalogue(
     assert message[0].startswith("mlpath: ") and words in message[0], message[0]
     if "new" in args[:2]:  # a refused `new` or `classroom new` leaves nothing behind
         assert sorted(p.name for p in Path().iterdir()) == before
-    if args[0] in ("check", "diff"):  # the read-only commands change nothing
+    if args[0] in ("check", "diff", "changelog"):  # the read-only commands change nothing
         assert snapshot(Path()) == contents
 
 
