@@ -8,7 +8,18 @@ from typing import Annotated
 import typer
 
 from .. import answers, reporting
-from . import batch_update, export, gradebook, grading, handout, manifest, sandbox, status, tables
+from . import (
+    batch_update,
+    export,
+    gradebook,
+    grading,
+    handout,
+    manifest,
+    sandbox,
+    similarity,
+    status,
+    tables,
+)
 
 classroom_app = typer.Typer(
     help="Hand out a repository per student, grade them, keep them updated all term.",
@@ -25,6 +36,7 @@ reports_errors = reporting.reports_errors(
             for name in ("grade", "update", "status")
         },
         "export": "interrupted; no export file was written",
+        "similarity": "interrupted; no report was written",
     }
 )
 
@@ -233,3 +245,20 @@ def export_command(
     typer.echo(f"wrote {done.written} students to {done.path} ({format})")
     if done.notes:
         raise typer.Exit(1)
+
+
+@classroom_app.command("similarity")
+@reports_errors
+def similarity_command(
+    folder: Annotated[Path, typer.Argument(help="The class folder (made with --exercises).")],
+    threshold: Annotated[
+        float, typer.Option(help="Report pairs sharing at least this share of their code.")
+    ] = similarity.DEFAULT_THRESHOLD,
+    format: Annotated[str, typer.Option("--format", help="md or html.")] = "md",
+    out: Annotated[
+        Path | None, typer.Option(help="The report (default: FOLDER/similarity.FORMAT).")
+    ] = None,
+) -> None:
+    """Rank pairs of students whose exercise solutions match, with the matching lines."""
+    path, flagged = similarity.write_report(folder, threshold, format, out)
+    typer.echo(f"{flagged} pair(s) at or above {threshold:.0%}; report in {path}")

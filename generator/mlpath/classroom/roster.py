@@ -4,10 +4,11 @@ Each handle names a folder and a git repository, so it must be one: letters, dig
 and `-`, starting with a letter or digit (GitHub's usernames fit). Handles are compared without
 case, since a case-insensitive file system would put two of them in one folder, and none may be a
 name mlpath writes in the class folder itself (`classroom.toml`, `gradebook.csv`, `feedback`,
-`_grading`, `update-*.txt`, `export-*.csv`), in any case. No cell may hold a control character
-(a newline, a tab): names and addresses go into TOML, YAML, git and CSV files. Every student needs
-an e-mail address (it is the project's author and their commits'). Every problem is one line
-naming the file, the row and what was expected; nothing is read past the first one.
+`_grading`, `update-*.txt`, `export-*.csv`, `similarity.*`), in any case. No cell may hold a
+control character (a newline, a tab): names and addresses go into TOML, YAML, git and CSV files.
+Every student needs an e-mail address (it is the project's author and their commits'). Every
+problem is one line naming the file, the row and what was expected; nothing is read past the
+first one.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ HANDLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # What mlpath writes in a class folder besides the students' folders (compared without case).
 CLASS_FOLDER_NAMES = ("classroom.toml", "gradebook.csv", "feedback", "_grading")
-CLASS_FOLDER_PATTERN = re.compile(r"update-.*\.txt|export-.*\.csv", re.IGNORECASE)
+CLASS_FOLDER_PATTERN = re.compile(r"update-.*\.txt|export-.*\.csv|similarity\..*", re.IGNORECASE)
 
 
 class RosterError(UserError):
@@ -52,7 +53,8 @@ def check_handle(handle: str, where: str) -> str:
     if handle.casefold() in CLASS_FOLDER_NAMES or CLASS_FOLDER_PATTERN.fullmatch(handle):
         raise RosterError(
             f"{where}: handle {handle!r} is a name mlpath writes in the class folder "
-            f"({', '.join(CLASS_FOLDER_NAMES)}, update-*.txt, export-*.csv); choose another handle"
+            f"({', '.join(CLASS_FOLDER_NAMES)}, update-*.txt, export-*.csv, similarity.*); "
+            "choose another handle"
         )
     return handle
 
