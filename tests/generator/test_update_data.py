@@ -161,3 +161,26 @@ def test_an_answer_no_longer_asked_is_reported_as_dropped(installation: Path) ->
     assert "answer changed: with_docs = False (was True)" in result.output
     assert "answer dropped: docs_theme (was 'furo'; no longer asked)" in result.output
     assert "docs_theme" not in recorded(project)
+
+
+def test_turning_a_feature_off_keeps_the_files_of_it_the_user_changed(installation: Path) -> None:
+    # v0.3.0 renders two docs files only while `with_docs` is on.
+    docs = {
+        "{% if with_docs %}docs.md{% endif %}.jinja": "# docs\n",
+        "{% if with_docs %}docs-extra.md{% endif %}.jinja": "# more docs\n",
+    }
+    write_release(installation, {**V2, **docs}, "v0.3.0", V2_QUESTIONS)
+    result = runner.invoke(app, ["new", "rag-eval", "proj", "--defaults", "--no-lock"])
+    assert result.exit_code == 0, result.output
+    project = Path("proj").absolute()
+    (project / "docs.md").write_text("# docs\n\nMy own page.\n")
+    git(project, "commit", "-qam", "my docs")
+
+    result = runner.invoke(app, ["update", str(project), "-d", "with_docs=false"])
+
+    assert result.exit_code == 3, result.output  # the kept file is a conflict to look at
+    assert "C docs.md  (the template deletes it; kept because you changed it)" in result.output
+    assert "D docs-extra.md" in result.output
+    assert (project / "docs.md").read_text() == "# docs\n\nMy own page.\n"
+    assert not (project / "docs-extra.md").exists()
+    assert recorded(project)["with_docs"] is False
