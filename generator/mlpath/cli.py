@@ -204,6 +204,9 @@ def update(
         )
 
 
+ADOPT_LISTED = 20  # differing or missing files listed by name; the rest are counted
+
+
 @app.command()
 @reports_errors
 def adopt(
@@ -248,12 +251,22 @@ def adopt(
         f"{len(made.missing)} missing"
     )
     for label, names in (("differ", made.differing), ("missing", made.missing)):
-        for name in names:
+        for name in names[:ADOPT_LISTED]:
             typer.echo(f"  {label}: {name}")
+        if len(names) > ADOPT_LISTED:
+            typer.echo(f"  {label}: ... and {len(names) - ADOPT_LISTED} more")
     typer.echo("answers:")
     for key, value in made.answers.items():
         typer.echo(f"  {key}: {value}")
     typer.echo("Next: `mlpath update` merges newer template versions into your changes.")
+    if len(made.identical) < len(made.differing) + len(made.missing):
+        typer.secho(
+            "mlpath: most of the template's files differ from the project's or are missing: "
+            "check --vcs-ref and --data (project_name, package_name); `git revert HEAD` undoes "
+            "the adoption",
+            err=True,
+            fg="yellow",
+        )
     if made.interrupted:
         typer.secho(
             "mlpath: interrupted while the answers file was committed; it was completed first",

@@ -215,3 +215,16 @@ def test_adopt_from_a_fork_records_it_and_updates_from_it(installation: Path) ->
     updated = runner.invoke(app, ["update", "svc"])
     assert updated.exit_code == 0, updated.output
     assert "updated v0.1.0 -> v0.2.0" in updated.output
+
+
+def test_adopting_at_the_wrong_version_warns_and_names_the_files(installation: Path) -> None:
+    project = copied_by_hand()  # made at v0.1.0
+    args = ["adopt", "rag-eval", str(project), "--vcs-ref", "v0.2.0", "-d", "with_docs=false"]
+
+    result = runner.invoke(app, args)
+
+    assert result.exit_code == 0, result.output
+    assert "template files: 1 identical, 2 differ, 2 missing" in result.output
+    assert "differ: app.py" in result.output and "missing: added_in_v2.txt" in result.output
+    assert "mlpath: most of the template's files differ" in result.output
+    assert "`git revert HEAD` undoes the adoption" in result.output
