@@ -11,6 +11,7 @@ from .. import answers, reporting
 from . import (
     batch_update,
     export,
+    feedback_push,
     gradebook,
     grading,
     handout,
@@ -37,6 +38,7 @@ reports_errors = reporting.reports_errors(
         },
         "export": "interrupted; no export file was written",
         "similarity": "interrupted; no report was written",
+        "feedback": "interrupted; students whose feedback was pushed keep it, rerun for the rest",
     }
 )
 
@@ -262,3 +264,24 @@ def similarity_command(
     """Rank pairs of students whose exercise solutions match, with the matching lines."""
     path, flagged = similarity.write_report(folder, threshold, format, out)
     typer.echo(f"{flagged} pair(s) at or above {threshold:.0%}; report in {path}")
+
+
+@classroom_app.command("feedback")
+@reports_errors
+def feedback_command(
+    folder: Annotated[Path, typer.Argument(help="The class folder (graded).")],
+    push: Annotated[
+        bool, typer.Option("--push", help="Push each branch to the student's remote.")
+    ] = False,
+) -> None:
+    """Commit each student's feedback to a `feedback` branch (never `main`); --push sends it."""
+    rows = feedback_push.deliver_class(folder, push)
+    typer.echo(
+        tables.render(
+            ["student", "result", "detail"], [[r.handle, r.result, r.detail] for r in rows]
+        )
+    )
+    counts = {kind: sum(r.result == kind for r in rows) for kind in feedback_push.RESULTS}
+    typer.echo(", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "no students")
+    if counts[feedback_push.FAILED]:
+        raise typer.Exit(1)
