@@ -51,6 +51,8 @@ def test_feedback_is_pushed_to_a_branch_and_replaced_by_a_fast_forward(tmp_path:
     mains = {h: git(remotes / f"{h}.git", "rev-parse", "main").strip() for h in HANDLES}
     gradebook.write_feedback(out, ["add"], grades(1))
 
+    before = runner.invoke(app, ["classroom", "status", str(out)])
+    assert "feedback pushed for 0" in before.output
     first = runner.invoke(app, ["classroom", "feedback", str(out), "--push"])
 
     assert first.exit_code == 0, first.output
@@ -61,6 +63,8 @@ def test_feedback_is_pushed_to_a_branch_and_replaced_by_a_fast_forward(tmp_path:
     assert "Tests passed: 1 of 2" in shown
     assert git(remote, "ls-tree", "--name-only", "feedback").split() == ["FEEDBACK.md"]
     tip = git(remote, "rev-parse", "feedback").strip()
+    status = runner.invoke(app, ["classroom", "status", str(out)])
+    assert "feedback pushed for 2" in status.output, status.output
 
     again = runner.invoke(app, ["classroom", "feedback", str(out), "--push"])
     assert again.exit_code == 0 and "2 unchanged" in again.output, again.output
@@ -102,3 +106,5 @@ def test_without_push_the_branch_is_only_local(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "2 committed" in result.output, result.output
     assert "Tests passed: 1 of 2" in git(out / "ada", "show", "feedback:FEEDBACK.md")
     assert git(remotes / "ada.git", "branch", "--list", "feedback") == ""
+    status = runner.invoke(app, ["classroom", "status", str(out)])
+    assert "not pushed" in status.output and "feedback pushed for 0" in status.output

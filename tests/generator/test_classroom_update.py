@@ -46,6 +46,11 @@ def table(output: str) -> dict[str, str]:
     return {line.split()[0]: line for line in rows if line.strip()}
 
 
+def status_table(output: str) -> dict[str, str]:
+    """`classroom status`'s rows: under the class line and the header, above the summary."""
+    return table("\n".join(output.splitlines()[1:]))
+
+
 def test_update_in_place_keeps_work_skips_dirty_and_reports_conflicts(tmp_path: Path) -> None:
     out = make_class(tmp_path, ["fresh", "worker", "clash", "dirty"])
     solve(out / "worker")
@@ -129,6 +134,17 @@ def test_update_with_remotes_fetches_first_and_pushes_a_branch(tmp_path: Path) -
     again = runner.invoke(app, ["classroom", "update", str(out), "--remote", "--jobs", "2"])
     assert again.exit_code == 0, again.output
     assert all("waiting for the student to merge" in row for row in table(again.output).values())
+
+    waits = runner.invoke(app, ["classroom", "status", str(out)])
+    assert "update branches wait to be merged for 3 of 3 students" in waits.output
+    assert all(branch in row for row in status_table(waits.output).values())
+    laptop = tmp_path / "ada-laptop"  # ada merges the update on her machine and pushes
+    git(laptop, "pull", "-q", "--no-rebase", "origin", branch)
+    git(laptop, "push", "-q", "origin", "main")
+    after = runner.invoke(app, ["classroom", "status", str(out), "--fetch"])
+    assert "update branches wait to be merged for 2 of 3 students" in after.output, after.output
+    rows = status_table(after.output)
+    assert branch not in rows["ada"] and branch in rows["bob"]
 
 
 def test_update_remote_on_a_class_without_remotes_is_refused(tmp_path: Path) -> None:

@@ -115,6 +115,12 @@ def status_command(
     room, rows = status.class_status(folder.absolute(), fetch)
     typer.echo(f"{room.template}: handed out at {room.version}; {len(rows)} students")
     typer.echo(tables.render(status.HEADERS, [row.row() for row in rows]))
+    waiting = sum(bool(row.waiting) for row in rows)
+    pushed = sum(row.feedback == "pushed" for row in rows)
+    typer.echo(
+        f"update branches wait to be merged for {waiting} of {len(rows)} students; "
+        f"feedback pushed for {pushed}"
+    )
 
 
 @classroom_app.command("grade")

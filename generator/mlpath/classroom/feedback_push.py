@@ -99,6 +99,8 @@ def deliver(folder: Path, student: StudentRecord, push: bool, who: repos.Identit
         if not push:
             return Delivery(student.handle, LOCAL, f"branch {BRANCH} at {commit[:12]}")
         run_git(project, "push", "--quiet", repos.REMOTE_NAME, f"{commit}:refs/heads/{BRANCH}")
+        # What status reads as "pushed" (a push of a commit id moves no remote-tracking ref).
+        run_git(project, "update-ref", f"refs/remotes/{repos.REMOTE_NAME}/{BRANCH}", commit)
     except (GitFailed, subprocess.TimeoutExpired) as err:
         return Delivery(student.handle, FAILED, str(err) or "git timed out")
     return Delivery(student.handle, PUSHED, f"{BRANCH} at {commit[:12]}")
