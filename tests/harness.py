@@ -1,9 +1,9 @@
 """The template harness: generate a project, install it in its own environment, run its checks.
 
 A template is accepted when, for each notable answer set, the generated project passes its own
-`make lint typecheck test` (the `run:` steps of its CI workflow), actionlint and the GitHub
-workflow schema on `.github/workflows/*.yml`, hadolint on its Dockerfile, and the smoke test of
-its CI `docker` job run against the same server started without Docker.
+`make lint typecheck test` (the `run:` steps of its CI workflow, `.github/workflows/ci.yml`),
+actionlint and the GitHub workflow schema on `.github/workflows/*.yml`, hadolint on its Dockerfile,
+and the smoke test of its CI `docker` job run against the same server started without Docker.
 
 The environment is built the way `make setup` would, except that it goes through `uv pip` with
 pip's find-links folder and a `torch==2.13.0` constraint: on these machines that is the one way to
@@ -23,6 +23,8 @@ CI steps that do not run here, and why:
   test fails here, not on the first push. For a batch image (no such steps) `$SMOKE_LOCAL` is the
   smoke command itself, run from the `.venv`. The Dockerfile itself is checked by hadolint.
 - `sudo apt-get ...`: the machines running the harness have the packages already.
+- The other workflows (`release.yml` on version tags): their steps publish to GitHub (the
+  container registry, the release API), so they are linted, not run.
 
 Every other step runs with `bash -eo pipefail`, as GitHub's `shell: bash` does.
 
@@ -72,6 +74,8 @@ def answer_sets() -> list[tuple[str, str, dict[str, object]]]:
 STEPS_REPLACED_LOCALLY = {"make setup", "uv lock --check", "make docker-build"}
 # The CI job that builds and smoke-runs the image; see smoke_locally().
 DOCKER_JOB = "docker"
+# The workflow whose steps run here; the others (release.yml) publish to GitHub and are only linted.
+CI_WORKFLOW = Path(".github") / "workflows" / "ci.yml"
 SMOKE_TIMEOUT_S = 600
 TORCH_CONSTRAINT = "torch==2.13.0\n"
 # The template standard (DESIGN.md): the same targets everywhere, plus the project's main job.
@@ -209,10 +213,11 @@ def install(project: Path) -> None:
 
 
 def ci_jobs(project: Path) -> dict[str, dict[str, object]]:
-    """The jobs of the project's CI workflows, by name, in file order."""
-    jobs: dict[str, dict[str, object]] = {}
-    for workflow in sorted((project / ".github" / "workflows").glob("*.yml")):
-        jobs.update(yaml.safe_load(workflow.read_text())["jobs"])
+    """The jobs of the project's CI workflow (ci.yml), by name, in file order."""
+    workflow = project / CI_WORKFLOW
+    if not workflow.is_file():
+        raise HarnessError(f"{project}: no {CI_WORKFLOW}")
+    jobs: dict[str, dict[str, object]] = yaml.safe_load(workflow.read_text())["jobs"]
     return jobs
 
 
@@ -223,7 +228,7 @@ def job_run_steps(job: dict[str, object]) -> list[str]:
 
 
 def ci_run_steps(project: Path) -> list[str]:
-    """The `run:` steps of the project's CI workflows, in order, the docker job's excluded."""
+    """The `run:` steps of the project's CI workflow, in order, the docker job's excluded."""
     return [
         step
         for name, job in ci_jobs(project).items()

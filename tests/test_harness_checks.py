@@ -137,6 +137,15 @@ def test_missing_standard_target_is_caught(tmp_path: Path) -> None:
         harness.check_standard_layout(tmp_path, "rag-eval")
 
 
+def test_only_the_ci_workflow_runs_here(tmp_path: Path) -> None:
+    """release.yml publishes to GitHub: linted, never run on this machine."""
+    docker = job("make docker-build", env={"SMOKE_LOCAL": "true"})
+    write_workflow(tmp_path, {"checks": job("echo checks"), "docker": docker})
+    release = {"on": {"push": {"tags": ["v*"]}}, "jobs": {"release": job("exit 9")}}
+    (tmp_path / ".github" / "workflows" / "release.yml").write_text(yaml.safe_dump(release))
+    assert harness.run_ci_steps(tmp_path) == ["echo checks", "true"]
+
+
 @pytest.fixture(scope="module")
 def template_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return harness.template_snapshot(tmp_path_factory.mktemp("src"))
