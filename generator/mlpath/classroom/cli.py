@@ -10,6 +10,7 @@ import typer
 from .. import answers, reporting
 from . import (
     batch_update,
+    enrolment,
     export,
     feedback_push,
     gradebook,
@@ -39,6 +40,8 @@ reports_errors = reporting.reports_errors(
         "export": "interrupted; no export file was written",
         "similarity": "interrupted; no report was written",
         "feedback": "interrupted; students whose feedback was pushed keep it, rerun for the rest",
+        "add": "interrupted; the manifest lists who was handed out (status shows the rest)",
+        "remove": "interrupted; the manifest lists who was archived",
     }
 )
 
@@ -291,3 +294,35 @@ def feedback_command(
     typer.echo(", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "no students")
     if counts[feedback_push.FAILED]:
         raise typer.Exit(1)
+
+
+@classroom_app.command("add")
+@reports_errors
+def add(
+    folder: Annotated[Path, typer.Argument(help="The class folder.")],
+    roster_csv: Annotated[
+        Path, typer.Option("--roster", help="CSV of the new students: handle,name,email.")
+    ],
+    jobs: Annotated[
+        int | None, typer.Option(help="Worker processes (default: one per CPU).")
+    ] = None,
+) -> None:
+    """Hand out to late students, at the class's current version, like the others."""
+    records = enrolment.add_students(folder, roster_csv, jobs)
+    rows = [[r.handle, r.state, r.version or "-", r.detail or r.remote or r.path] for r in records]
+    typer.echo(tables.render(["student", "state", "version", "detail"], rows))
+    failed = [r for r in records if r.state in (manifest.FAILED, manifest.PUSH_FAILED)]
+    typer.echo(f"{len(records) - len(failed)} of {len(records)} new students ready in {folder}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@classroom_app.command("remove")
+@reports_errors
+def remove(
+    folder: Annotated[Path, typer.Argument(help="The class folder.")],
+    handles: Annotated[list[str], typer.Argument(help="The students to archive.")],
+) -> None:
+    """Archive students: their repository moves to _archive/, nothing is deleted."""
+    for record in enrolment.remove_students(folder, handles):
+        typer.echo(f"{record.handle}: archived in {folder / record.path}")

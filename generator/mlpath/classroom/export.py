@@ -131,6 +131,8 @@ def class_rows(opts: ExportOptions) -> tuple[list[Row], list[str]]:
     ids, notes = read_ids(opts.ids, handles) if opts.ids else ({}, [])
     rows = []
     for student in room.students:
+        if student.state == manifest.REMOVED:
+            continue
         grade = graded.get(student.handle)
         if grade is None:
             notes.append(f"{student.handle}: not in the gradebook (not graded); left out")

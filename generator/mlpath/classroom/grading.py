@@ -616,6 +616,8 @@ def grade_classroom(opts: GradeOptions) -> tuple[Classroom, list[str], list[Grad
     expected = check_reference(base)
     specs: list[RunSpec | Grade] = []
     for record in room.students:
+        if record.state == manifest.REMOVED:
+            continue  # archived by `classroom remove`: not in this gradebook
         if not record.has_repo:
             specs.append(
                 Grade(

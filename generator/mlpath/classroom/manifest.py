@@ -27,6 +27,7 @@ GENERATED = "generated"  # no remote asked for
 PUSHED = "pushed"
 PUSH_FAILED = "push failed"  # the repository is there, its remote did not take the push
 FAILED = "failed"  # generation failed: no repository
+REMOVED = "removed"  # archived by `classroom remove`: kept in _archive/, graded no more
 HAS_REPO = (GENERATED, PUSHED, PUSH_FAILED)
 
 
