@@ -84,6 +84,8 @@ def test_remove_archives_the_repository_and_grading_passes_it_by(tmp_path: Path)
     graded = runner.invoke(app, ["classroom", "grade", str(out), "--jobs", "1"])
     assert graded.exit_code == 0, graded.output
     assert "ada" not in (out / "gradebook.csv").read_text()
+    updated = runner.invoke(app, ["classroom", "update", str(out), "--jobs", "1"])
+    assert updated.exit_code == 0 and "ada" not in updated.output, updated.output
 
     for args, message in [
         (["zed"], "zed: not a student of"),

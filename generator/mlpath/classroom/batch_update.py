@@ -209,6 +209,7 @@ def update_classroom(opts: BatchOptions) -> tuple[Classroom, list[UpdateRow]]:
     rows = [
         done.get(r.handle, UpdateRow(r.handle, FAILED, detail=r.detail or "no repository"))
         for r in room.students
+        if r.state != manifest.REMOVED
     ]
     for row in rows:
         if row.result in (UPDATED, CONFLICTS) and not opts.remote:
