@@ -5,14 +5,17 @@ templates as committed, v0.2.0 the same with lines added to a partial every temp
 (its .gitignore). The class is rag-eval with BM25 only (its lightest rendering), without remotes
 (the issue's targets exclude pushes). `grade` runs on an exercise-mode class of untouched starters
 (every test runs and fails, the slowest path); the grading environment is built once, before the
-timed runs, and that build is reported on its own.
+timed runs, and that build is reported on its own. Each grade size is timed with the bubblewrap
+sandbox and with --unsafe-no-sandbox, alternately (median of each, and their ratio), then once
+more with two students whose code hangs with SIGALRM blocked (so only the run's time limit,
+--timeout HANG_TIMEOUT_S, stops them).
 
     python benchmarks/bench_classroom.py [--runs 3] [--sizes 30,300] [--update-sizes 30,300]
-                                         [--update-runs N] [--grade-size 30]
+                                         [--update-runs N] [--grade-sizes 30,300]
 
-Targets (issue 8): `classroom new` for 30 students under 30 s, for 300 under 3 minutes. Each row
-ends with the machine's 1-minute load average before and after its runs (a shared machine's
-figures mean little without it).
+Targets (issue 8): `classroom new` for 30 students under 30 s, for 300 under 3 minutes; (issue 18)
+the sandbox costs under 15% of the grading time. Each row ends with the machine's 1-minute load
+average before and after its runs (a shared machine's figures mean little without it).
 """
 
 from __future__ import annotations
@@ -36,6 +39,13 @@ IDENTITY = {
 TEMPLATE = "rag-eval"
 DATA = ["--data", "dense_retrieval=false"]
 TARGETS = {30: 30.0, 300: 180.0}
+SANDBOX_TARGET = 1.15
+HANG_TIMEOUT_S = 30
+# Blocks the alarm that stops one test, then loops: only the limit on the whole run ends it.
+HANG = (
+    "import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\n"
+    "while True:\n    pass\n"
+)
 
 
 def git(cwd: Path, *args: str) -> None:
@@ -91,9 +101,9 @@ def bench(
     work: Path,
     sizes: list[int],
     runs: int,
-    grade_size: int,
     update_sizes: set[int],
     update_runs: int,
+    grade_sizes: list[int],
 ) -> None:
     mlpath(env, "list")  # place the template history once
     print(
@@ -122,27 +132,57 @@ def bench(
         if target is not None:
             verdict = "OK" if statistics.median(news) < target else "MISSED"
             print(f"  target: classroom new for {size} under {target:.0f} s: {verdict}")
-    if grade_size <= 0:
-        return
-    out, _ = new_class(env, work, grade_size, "grade", "--exercises")
-    before = load()
-    build = mlpath(env, "classroom", "grade", str(out))  # builds the shared environment
-    grades = [mlpath(env, "classroom", "grade", str(out)) for _ in range(runs)]
-    median = statistics.median(grades)
-    shown = " ".join(f"{v:.1f}" for v in grades)
-    name = "classroom grade (env built)"
+    for grade_size in grade_sizes:
+        bench_grade(env, work, grade_size, runs)
+
+
+def row(name: str, size: int, values: list[float], before: str) -> float:
+    median = statistics.median(values)
+    shown = " ".join(f"{v:.1f}" for v in values)
     print(
-        f"{name:<34}{grade_size:>9}{median:>10.1f}{median / grade_size:>13.2f}  {shown}"
+        f"{name:<34}{size:>9}{median:>10.1f}{median / size:>13.2f}  {shown}"
         f"  [load {before} -> {load()}]"
     )
-    print(f"{'  first grade, building the env':<34}{grade_size:>9}{build:>10.1f}")
+    return median
+
+
+def hang(env: dict[str, str], project: Path) -> None:
+    metrics = next(project.glob("src/*/evaluation/metrics.py"))
+    metrics.write_text(HANG + metrics.read_text())
+    git(project, "commit", "-qam", "hangs")
+
+
+def bench_grade(env: dict[str, str], work: Path, size: int, runs: int) -> None:
+    out, _ = new_class(env, work, size, f"grade-{size}", "--exercises")
+    build = mlpath(env, "classroom", "grade", str(out))  # builds the shared environment
+    print(f"{'  first grade, building the env':<34}{size:>9}{build:>10.1f}")
+    on: list[float] = []
+    off: list[float] = []
+    before = load()
+    for _ in range(runs):  # alternate, so a change in the machine's load hits both
+        on.append(mlpath(env, "classroom", "grade", str(out)))
+        off.append(mlpath(env, "classroom", "grade", str(out), "--unsafe-no-sandbox"))
+    sandboxed = row("classroom grade (sandbox)", size, on, before)
+    unsafe = row("classroom grade (no sandbox)", size, off, before)
+    ratio = sandboxed / unsafe
+    verdict = "OK" if ratio < SANDBOX_TARGET else "MISSED"
+    print(f"  sandbox / no sandbox: {ratio:.2f} (target under {SANDBOX_TARGET:.2f}): {verdict}")
+    for handle in ("s000", "s001"):
+        hang(env, out / handle)
+    before = load()
+    hung = [
+        mlpath(env, "classroom", "grade", str(out), "--timeout", str(HANG_TIMEOUT_S))
+        for _ in range(runs)
+    ]
+    row(f"  grade, 2 hang (--timeout {HANG_TIMEOUT_S})", size, hung, before)
+    shutil.rmtree(out)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sizes", default="30,300")
-    parser.add_argument("--grade-size", type=int, default=30, help="0: do not time grade")
+    parser.add_argument("--grade-sizes", default="30", help="class sizes to time grade on")
     parser.add_argument("--update-sizes", default="30,300", help="class sizes to time update on")
     parser.add_argument("--update-runs", type=int, default=None, help="default: --runs")
     args = parser.parse_args()
@@ -159,7 +199,8 @@ def main() -> None:
         sizes = [int(size) for size in args.sizes.split(",") if size]
         update_sizes = {int(size) for size in args.update_sizes.split(",") if size}
         update_runs = args.runs if args.update_runs is None else args.update_runs
-        bench(env, root / "work", sizes, args.runs, args.grade_size, update_sizes, update_runs)
+        grade_sizes = [int(size) for size in args.grade_sizes.split(",") if size]
+        bench(env, root / "work", sizes, args.runs, update_sizes, update_runs, grade_sizes)
 
 
 if __name__ == "__main__":

@@ -199,9 +199,10 @@ def add_files(project: Path, files: dict[str, str]) -> None:
 
 @pytest.mark.usefixtures("split_suites")
 def test_no_hostile_student_changes_its_own_verdict(tmp_path: Path) -> None:
-    handles = ["honest", "starter", *HOSTILE]
+    handles = ["honest", "starter", "broken", *HOSTILE]
     out = make_class(tmp_path, handles)
     solve(out / "honest")
+    add_files(out / "broken", {"__calc_preamble__": "def oops(:\n"})
     for kind in HOSTILE:
         add_files(out / kind, hostile_files(kind))
     for handle in handles:
@@ -211,11 +212,16 @@ def test_no_hostile_student_changes_its_own_verdict(tmp_path: Path) -> None:
     result = runner.invoke(app, ["classroom", "grade", str(out), *GRADE])
 
     assert result.exit_code == 0, result.output
+    assert "has no probe/ folder" not in result.output
     rows = {
         r["handle"]: r for r in csv.DictReader((out / "gradebook.csv").read_text().splitlines())
     }
     scores = {h: (r["tests_passed"], r["tests_total"]) for h, r in rows.items()}
-    assert scores == {"honest": ("4", "4"), **dict.fromkeys(["starter", *HOSTILE], ("0", "4"))}
+    zero = dict.fromkeys(["starter", "broken", *HOSTILE], ("0", "4"))
+    assert scores == {"honest": ("4", "4"), **zero}
+    assert rows["broken"]["errors"] == "4"  # the package does not import: every test errors
+    assert "could not be imported" in (out / "feedback" / "broken.md").read_text()
+    assert "not implemented yet" in (out / "feedback" / "starter.md").read_text()
     assert "ended early (exit code 0)" in rows["channel"]["problem"]
 
 

@@ -169,6 +169,13 @@ def grade(
         sandboxed=not unsafe_no_sandbox,
     )
     _room, exercises, grades = grading.grade_classroom(opts)
+    _, suite, _ = grading.grading_paths(folder.absolute())
+    if not grading.is_split(suite):
+        typer.echo(
+            f"warning: {suite} has no probe/ folder: its tests ran inside the sandbox beside the "
+            "student's code, which could have forged its verdict (see grading/README.md)",
+            err=True,
+        )
     book = gradebook.write_gradebook(folder, exercises, grades)
     feedback = gradebook.write_feedback(folder, exercises, grades)
     rows = [

@@ -53,6 +53,9 @@ CHECKER_TIMEOUT_S = 600  # the checks are the suite's own code on plain data
 # The tests of split suites that the student's code never reached, or that it ran past the limit
 STUDENT_TIMED_OUT = "StudentTimedOutError"
 STUDENT_NO_OUTPUT = "StudentNoOutputError"
+STUDENT_IMPORT_FAILED = re.compile(
+    r"StudentRaisedError: (ModuleNotFoundError|ImportError|SyntaxError|IndentationError|TabError)"
+)
 SUITE_INSIDE = Path("/grading/tests")
 PLUGIN_INSIDE = Path("/grading/plugin")
 MAX_COMMIT_FILE_BYTES = 100 * 1024 * 1024  # GitHub refuses larger files too
@@ -478,6 +481,8 @@ def outcomes(records: list[dict[str, str]]) -> dict[str, TestResult]:
             verdict = TIMED_OUT
         elif outcome == "failed" and STUDENT_NO_OUTPUT in message:
             verdict = "not run"
+        elif outcome == "failed" and STUDENT_IMPORT_FAILED.search(message):
+            verdict = "error"  # as when a legacy suite's fixture cannot import the package
         elif outcome == "failed":
             verdict = "failed" if when == "call" else "error"
         elif outcome == "skipped":
