@@ -35,12 +35,15 @@ import subprocess
 import tempfile
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import git
 from packaging.version import InvalidVersion, Version
 
 from . import __version__
 from .errors import TemplateSourceError, VersionError
+
+if TYPE_CHECKING:  # GitPython takes a large part of a second to import: only to build bundles
+    import git
 
 DATA_DIR = "~/.local/share/mlpath"
 RECORDED_DIR = f"{DATA_DIR}/templates"
@@ -161,13 +164,18 @@ def git_url(source: str) -> str:
 
 def remote_refs(source: str | Path) -> dict[str, str]:
     """Every ref of a repository, bundle or URL, without cloning it."""
-    try:
-        out = str(git.Git().ls_remote(git_url(str(source))))
-    except git.GitCommandError as err:
-        lines = [line.strip() for line in str(err.stderr).splitlines() if line.strip()]
-        reason = lines[-1].removeprefix("stderr: ").strip("'") if lines else str(err)
-        raise TemplateSourceError(f"{source}: not a readable git repository ({reason})") from None
-    return ref_lines(out, "\t")
+    proc = subprocess.run(
+        ["git", "ls-remote", git_url(str(source))],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        lines = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
+        reason = lines[-1] if lines else f"git ls-remote exited {proc.returncode}"
+        raise TemplateSourceError(f"{source}: not a readable git repository ({reason})")
+    return ref_lines(proc.stdout, "\t")
 
 
 def ref_lines(out: str, separator: str) -> dict[str, str]:
@@ -223,6 +231,8 @@ def file_digest(path: Path) -> str:
 
 
 def write_release_bundle(source: Path, template: str, target: Path, keep_placed: bool) -> None:
+    import git
+
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="mlpath-history-") as tmp:
         repo = git.Repo.init(tmp, bare=True)
@@ -255,6 +265,8 @@ def write_release_bundle(source: Path, template: str, target: Path, keep_placed:
 
 def tag_recorded_releases(repo: git.Repo) -> None:
     """Tag the commits the source's releases.toml names (tags already fetched win)."""
+    import git
+
     try:
         text = str(repo.git.show(f"refs/source-head:{RELEASES_FILE}"))
     except git.GitCommandError:
