@@ -50,7 +50,11 @@ class ServedLog:
         self.engine = store.engine
         self.max_rows = max_rows
         self._pending: list[Served] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards _pending: held for an append or a swap
+        # One write at a time. At shutdown the periodic flush may be cancelled while its thread
+        # is still writing; the final flush then waits for that write instead of letting the
+        # process exit under it (which lost the batch in flight).
+        self._write_lock = threading.Lock()
         log_metadata.create_all(self.engine)
 
     def record(self, served: Served) -> None:
@@ -61,17 +65,18 @@ class ServedLog:
             self.flush()
 
     def flush(self) -> int:
-        with self._lock:
-            pending, self._pending = self._pending, []
-        if not pending:
-            return 0
-        with self.engine.begin() as conn:
-            conn.execute(served_vectors.insert(), [_row(s) for s in pending])
-            newest = conn.execute(select(func.max(served_vectors.c.id))).scalar_one()
-            conn.execute(
-                delete(served_vectors).where(served_vectors.c.id <= newest - self.max_rows)
-            )
-        return len(pending)
+        with self._write_lock:
+            with self._lock:
+                pending, self._pending = self._pending, []
+            if not pending:
+                return 0
+            with self.engine.begin() as conn:
+                conn.execute(served_vectors.insert(), [_row(s) for s in pending])
+                newest = conn.execute(select(func.max(served_vectors.c.id))).scalar_one()
+                conn.execute(
+                    delete(served_vectors).where(served_vectors.c.id <= newest - self.max_rows)
+                )
+            return len(pending)
 
     def clear(self) -> None:
         with self.engine.begin() as conn:
