@@ -95,6 +95,11 @@ def check_adoptable(project: Path) -> None:
             "(git init && git add -A && git commit -m 'Start'), then adopt it"
         )
     vcs.require_clean(project, "adopting")
+    if vcs.open_repo(project).ignored(str(answers_file)):
+        raise UserError(
+            f"{project}: git ignores {answers.ANSWERS_FILE} (a .gitignore names it); updates need "
+            "it committed: take it out of .gitignore, commit, then adopt"
+        )
 
 
 def compare(pristine: Path, project: Path) -> tuple[list[str], list[str], list[str]]:
@@ -147,7 +152,8 @@ def commit_answers(project: Path, rendered: Path, recorded: dict[str, Any]) -> t
         except git.GitCommandError as err:
             repo.git.reset("--quiet", "--", str(target))
             target.unlink(missing_ok=True)
+            why = next((line for line in str(err.stderr).splitlines() if line.strip()), str(err))
             raise UserError(
-                f"{project}: committing {answers.ANSWERS_FILE} failed: {err.stderr.strip() or err}"
+                f"{project}: committing {answers.ANSWERS_FILE} failed: {why.strip()}"
             ) from None
     return str(repo.head.commit.hexsha), bool(deferred.interrupted_by)

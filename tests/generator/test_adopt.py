@@ -228,3 +228,36 @@ def test_adopting_at_the_wrong_version_warns_and_names_the_files(installation: P
     assert "differ: app.py" in result.output and "missing: added_in_v2.txt" in result.output
     assert "mlpath: most of the template's files differ" in result.output
     assert "`git revert HEAD` undoes the adoption" in result.output
+
+
+def test_an_ignored_answers_file_is_refused_and_nothing_stays(installation: Path) -> None:
+    project = copied_by_hand()
+    (project / ".gitignore").write_text(".copier-answers.yml\n")
+    git(project, "add", ".gitignore")
+    git(project, "commit", "-qm", "ignore the answers")
+
+    result = runner.invoke(app, ["adopt", "rag-eval", str(project), "--vcs-ref", "v0.1.0"])
+
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "git ignores .copier-answers.yml" in lines[0], lines
+    assert not (project / ".copier-answers.yml").exists()
+    assert git(project, "status", "--porcelain", "--ignored") == ""
+
+
+def test_an_interrupted_adopt_changes_nothing(
+    installation: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = copied_by_hand()
+    head = git(project, "rev-parse", "HEAD")
+
+    def interrupted(*_args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("mlpath.adopt.render", interrupted)
+    result = runner.invoke(app, ["adopt", "rag-eval", str(project), "--vcs-ref", "v0.1.0"])
+
+    assert result.exit_code == 130, result.output
+    assert result.output.strip() == "mlpath: interrupted; the project was not changed"
+    assert git(project, "rev-parse", "HEAD") == head
+    assert git(project, "status", "--porcelain", "--ignored") == ""
