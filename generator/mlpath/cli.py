@@ -152,8 +152,7 @@ def update(
         ),
     ] = None,
 ) -> None:
-    """Update a project to a newer template version (or change its answers), keeping your
-    changes."""
+    """Update a project to a newer template version or change its answers; your edits are kept."""
     result = update_project(
         UpdateOptions(
             dest=dest,
@@ -230,8 +229,7 @@ def adopt(
         typer.Option(help="The template repository (path or git URL) it was made from."),
     ] = None,
 ) -> None:
-    """Link a project that has no .copier-answers.yml to a template version, so that
-    `mlpath update` merges."""
+    """Link a project without .copier-answers.yml to a template version, so that updates merge."""
     made = adopt_project(
         AdoptOptions(
             template=template,
