@@ -51,10 +51,8 @@ def check_value(name: str, raw: Any, question: Mapping[str, Any]) -> None:
             raise InvalidAnswerError(f"--data {name}={raw}: expected a number ({kind})") from None
 
 
-def check_data(
-    data: Mapping[str, Any], questions: Mapping[str, Any], recorded: Mapping[str, Any]
-) -> None:
-    """Every --data key is a question this template asked (so Copier recorded it)."""
+def check_names_and_types(data: Mapping[str, Any], questions: Mapping[str, Any]) -> None:
+    """Every --data key is a question of the template, with a value its type can hold."""
     unknown = sorted(set(data) - set(questions))
     if unknown:
         raise InvalidAnswerError(
@@ -62,6 +60,13 @@ def check_data(
         )
     for name, value in data.items():
         check_value(name, value, questions[name] or {})
+
+
+def check_data(
+    data: Mapping[str, Any], questions: Mapping[str, Any], recorded: Mapping[str, Any]
+) -> None:
+    """Every --data key is a question this template asked (so Copier recorded it)."""
+    check_names_and_types(data, questions)
     asked = [name for name in questions if name in recorded]
     for name, value in data.items():
         default = (questions[name] or {}).get("default")

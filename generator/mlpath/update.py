@@ -26,6 +26,7 @@ from typing import Any
 
 import copier
 import git
+import jinja2
 from copier.errors import CopierError, InteractiveSessionError, UserMessageError
 from plumbum import ProcessExecutionError
 
@@ -124,6 +125,8 @@ def update_project(opts: UpdateOptions) -> UpdateResult:
     check_template_kept(opts.data, recorded)
     if target == current and not opts.data:
         return UpdateResult(project, current, target, recovered=recovered)
+    if opts.data:
+        quick_check_data(source, target, opts.data, recorded)
     with scratch_clone(project, source) as scratch:
         questions = run_copier_update(scratch, target, opts)
         updated = answers.read_answers(scratch)
@@ -171,6 +174,31 @@ def update_project(opts: UpdateOptions) -> UpdateResult:
         changed_answers=changed_answers,
         dropped_answers=dropped_answers,
     )
+
+
+def quick_check_data(
+    source: str, target: str, data: dict[str, Any], recorded: dict[str, Any]
+) -> None:
+    """Refuse a --data key the target version has no question for, or a value of the wrong type,
+    from one pretend render (under a second) instead of after the update's five (several seconds
+    on a real template). Whatever this look cannot tell is checked after the update's render."""
+    if is_relative_path(source):  # it resolves against the project, not the working directory
+        return
+    with tempfile.TemporaryDirectory(prefix="mlpath-questions-") as tmp:
+        try:
+            worker = copier.run_copy(
+                source,
+                tmp,
+                data={"template": recorded.get("template")},
+                vcs_ref=target,
+                defaults=True,
+                pretend=True,
+                quiet=True,
+                unsafe=False,
+            )
+        except (CopierError, ProcessExecutionError, OSError, ValueError, jinja2.TemplateError):
+            return
+    answers.check_names_and_types(data, worker.template.questions_data)
 
 
 def check_template_kept(data: dict[str, Any], recorded: dict[str, Any]) -> None:

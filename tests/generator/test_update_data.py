@@ -184,3 +184,20 @@ def test_turning_a_feature_off_keeps_the_files_of_it_the_user_changed(installati
     assert (project / "docs.md").read_text() == "# docs\n\nMy own page.\n"
     assert not (project / "docs-extra.md").exists()
     assert recorded(project)["with_docs"] is False
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [("colour=blue", "--data colour: no such question"), ("with_docs=maybe", "true or false")],
+)
+def test_unknown_names_and_wrong_types_are_refused_before_the_update_renders(
+    edited_project: Path, monkeypatch: pytest.MonkeyPatch, data: str, words: str
+) -> None:
+    def no_update(*_args: object) -> None:
+        raise AssertionError("the update ran before --data was checked")
+
+    monkeypatch.setattr("mlpath.update.run_copier_update", no_update)
+    result = runner.invoke(app, ["update", str(edited_project), "--to", "v0.1.0", "-d", data])
+
+    assert result.exit_code == 2, result.output
+    assert words in result.output
