@@ -103,7 +103,7 @@ def test_grade_records_every_kind_of_student_and_is_repeatable(tmp_path: Path) -
     assert list(rows) == STUDENTS  # roster order
     assert list(rows["solved"]) == [
         "handle", "add", "mul", "tests_passed", "tests_total", "errors", "timed_out", "problem",
-        "commit",
+        "commit", "days_late", "raw_score", "final_score",
     ]  # fmt: skip
     summary = {
         h: (r["add"], r["mul"], r["tests_passed"], r["tests_total"]) for h, r in rows.items()

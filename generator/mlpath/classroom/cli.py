@@ -10,6 +10,7 @@ import typer
 from .. import answers, reporting
 from . import (
     batch_update,
+    collect,
     enrolment,
     export,
     feedback_push,
@@ -42,6 +43,7 @@ reports_errors = reporting.reports_errors(
         "feedback": "interrupted; students whose feedback was pushed keep it, rerun for the rest",
         "add": "interrupted; the manifest lists who was handed out (status shows the rest)",
         "remove": "interrupted; the manifest lists who was archived",
+        "collect": "interrupted; the manifest lists who was collected, rerun for the rest",
     }
 )
 
@@ -168,7 +170,7 @@ def grade(
         jobs=jobs,
         sandboxed=not unsafe_no_sandbox,
     )
-    _room, exercises, grades = grading.grade_classroom(opts)
+    room, exercises, grades = grading.grade_classroom(opts)
     _, suite, _ = grading.grading_paths(folder.absolute())
     if not grading.is_split(suite):
         typer.echo(
@@ -176,8 +178,8 @@ def grade(
             "student's code, which could have forged its verdict (see grading/README.md)",
             err=True,
         )
-    book = gradebook.write_gradebook(folder, exercises, grades)
-    feedback = gradebook.write_feedback(folder, exercises, grades)
+    book = gradebook.write_gradebook(folder, exercises, grades, room)
+    feedback = gradebook.write_feedback(folder, exercises, grades, room)
     rows = [
         [
             g.handle,
@@ -333,3 +335,25 @@ def remove(
     """Archive students: their repository moves to _archive/, nothing is deleted."""
     for record in enrolment.remove_students(folder, handles):
         typer.echo(f"{record.handle}: archived in {folder / record.path}")
+
+
+@classroom_app.command("collect")
+@reports_errors
+def collect_command(
+    folder: Annotated[Path, typer.Argument(help="The class folder.")],
+    deadline: Annotated[
+        str, typer.Option(help="ISO date and time with timezone, e.g. 2027-01-15T23:59+01:00.")
+    ],
+    late_penalty: Annotated[
+        float, typer.Option(help="Percent of the score lost per started day late.")
+    ] = 0.0,
+    late_cap: Annotated[float, typer.Option(help="The most percent late work loses.")] = 100.0,
+) -> None:
+    """Record each student's submitted commit and when mlpath saw it (late after the deadline)."""
+    rows = collect.collect_class(folder, deadline, late_penalty, late_cap)
+    cells = [[r.handle, r.result, r.commit[:12] or "-", r.detail] for r in rows]
+    typer.echo(tables.render(["student", "result", "commit", "detail"], cells))
+    counts = {kind: sum(r.result == kind for r in rows) for kind in collect.RESULTS}
+    typer.echo(", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "no students")
+    if counts["failed"]:
+        raise typer.Exit(1)

@@ -1,7 +1,8 @@
 """`mlpath classroom export`: the gradebook as a file an LMS imports.
 
-The score is the share of the hidden suite's tests that passed, scaled to the assignment's
-points (`--points`, 100 by default), two decimals. Formats:
+The score is the share of the hidden suite's tests that passed, after the class's late policy
+(the gradebook's final_score), scaled to the assignment's points (`--points`, 100 by default),
+two decimals. Formats:
 
 - canvas: Canvas's gradebook CSV. Columns `Student`, `ID`, `SIS User ID`, `SIS Login ID`,
   `Section`, then the assignment (`Name (assignment id)` when `--assignment-id` is given, as
@@ -66,8 +67,12 @@ class Row:
     problem: str
     ids: dict[str, str] = field(default_factory=dict)
 
+    final_percent: float | None = None  # after the late policy, when the gradebook has it
+
     def score(self, points: float) -> str:
         share = self.tests_passed / self.tests_total if self.tests_total else 0.0
+        if self.final_percent is not None:
+            share = self.final_percent / 100
         return f"{points * share:.2f}"
 
 
@@ -146,6 +151,7 @@ def class_rows(opts: ExportOptions) -> tuple[list[Row], list[str]]:
                 int(grade["tests_total"]),
                 grade["problem"],
                 ids.get(student.handle, {}),
+                float(grade["final_score"]) if grade.get("final_score") else None,
             )
         )
     return rows, notes

@@ -12,20 +12,34 @@ import io
 import os
 from pathlib import Path
 
+from .collect import DAY_S, policy_of
 from .grading import TIMED_OUT, Grade, TestResult
+from .manifest import Classroom
 
 GRADEBOOK_FILE = "gradebook.csv"
 FEEDBACK_DIR = "feedback"
 
 
-def gradebook_rows(exercises: list[str], grades: list[Grade]) -> list[list[str]]:
+def scores(grade: Grade, room: Classroom | None) -> tuple[float, int, float]:
+    """Raw score (percent of tests passed), started days late, final score after the policy."""
+    raw = 100 * grade.passed / grade.total if grade.total else 0.0
+    record = next((s for s in room.students if s.handle == grade.handle), None) if room else None
+    late_s = record.late_s if record else 0
+    days = -(-late_s // DAY_S)
+    return raw, days, policy_of(room).final(raw, late_s) if room else raw
+
+
+def gradebook_rows(
+    exercises: list[str], grades: list[Grade], room: Classroom | None = None
+) -> list[list[str]]:
     header = [
         "handle", *exercises, "tests_passed", "tests_total", "errors", "timed_out", "problem",
-        "commit",
+        "commit", "days_late", "raw_score", "final_score",
     ]  # fmt: skip
     rows = [header]
     for grade in grades:
         marks = ["pass" if grade.exercise_passed(name) else "fail" for name in exercises]
+        raw, days, final = scores(grade, room)
         rows.append(
             [
                 grade.handle,
@@ -36,6 +50,9 @@ def gradebook_rows(exercises: list[str], grades: list[Grade]) -> list[list[str]]
                 " ".join(grade.timed_out),  # test ids have no spaces
                 grade.problem,
                 grade.commit,
+                str(days),
+                f"{raw:.2f}",
+                f"{final:.2f}",
             ]
         )
     return rows
@@ -47,9 +64,11 @@ def write_atomically(path: Path, text: str) -> None:
     os.replace(staged, path)
 
 
-def write_gradebook(folder: Path, exercises: list[str], grades: list[Grade]) -> Path:
+def write_gradebook(
+    folder: Path, exercises: list[str], grades: list[Grade], room: Classroom | None = None
+) -> Path:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(gradebook_rows(exercises, grades))
+    csv.writer(buffer, lineterminator="\n").writerows(gradebook_rows(exercises, grades, room))
     path = folder / GRADEBOOK_FILE
     write_atomically(path, buffer.getvalue())
     return path
@@ -81,10 +100,15 @@ def reason(result: TestResult) -> str:
     return f"raised {last}"
 
 
-def feedback_text(exercises: list[str], grade: Grade) -> str:
+def feedback_text(exercises: list[str], grade: Grade, room: Classroom | None = None) -> str:
     lines = [f"# Feedback for {grade.handle}", ""]
     lines.append(f"Commit graded: {grade.commit or 'none'}")
     lines.append(f"Tests passed: {grade.passed} of {grade.total}")
+    raw, days, final = scores(grade, room)
+    if days:
+        lines.append(
+            f"Submitted {days} day(s) late: score {raw:.2f}, after the late penalty {final:.2f}"
+        )
     if grade.problem:
         lines += ["", f"**The run had a problem:** {grade.problem}."]
     for exercise in exercises:
@@ -108,9 +132,11 @@ def feedback_text(exercises: list[str], grade: Grade) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_feedback(folder: Path, exercises: list[str], grades: list[Grade]) -> Path:
+def write_feedback(
+    folder: Path, exercises: list[str], grades: list[Grade], room: Classroom | None = None
+) -> Path:
     target = folder / FEEDBACK_DIR
     target.mkdir(exist_ok=True)
     for grade in grades:
-        write_atomically(target / f"{grade.handle}.md", feedback_text(exercises, grade))
+        write_atomically(target / f"{grade.handle}.md", feedback_text(exercises, grade, room))
     return target

@@ -126,8 +126,11 @@ def check_reference(spec: RunSpec) -> tuple[str, ...]:
 
 
 def student_commit(folder: Path, record: StudentRecord, fetch: bool) -> tuple[str, str]:
-    """The commit to grade (HEAD of the student's main) and a problem, if there is one."""
+    """The commit to grade (the collected submission, else HEAD of the student's main) and a
+    problem, if there is one."""
     project = folder / record.path
+    if record.submitted:  # `classroom collect` fetched it into this repository
+        return record.submitted, ""
     try:
         if fetch and repos.has_remote(project):
             repos.fetch_latest(project)

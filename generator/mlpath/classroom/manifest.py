@@ -45,6 +45,9 @@ class StudentRecord:
     state: str = GENERATED
     detail: str = ""
     version: str = ""
+    submitted: str = ""  # the commit `classroom collect` recorded (graded instead of main)
+    collected_at: str = ""  # when mlpath saw it on the remote (ISO, UTC)
+    late_s: int = 0  # seconds after the deadline it was collected
 
     @property
     def has_repo(self) -> bool:
@@ -60,6 +63,9 @@ class Classroom:
     remote: str = ""
     data: dict[str, str] = field(default_factory=dict)
     students: tuple[StudentRecord, ...] = ()
+    deadline: str = ""  # ISO with timezone, set by `classroom collect`
+    late_penalty: str = ""  # percent per started day late
+    late_cap: str = ""  # the most percent a late submission loses
 
     def with_student(self, record: StudentRecord) -> Classroom:
         students = tuple(record if s.handle == record.handle else s for s in self.students)
@@ -76,7 +82,11 @@ def toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return toml_string(value)
-    raise TypeError(f"manifest values are strings or booleans, not {type(value).__name__}")
+    if isinstance(value, int):
+        return str(value)
+    raise TypeError(
+        f"manifest values are strings, integers or booleans, not {type(value).__name__}"
+    )
 
 
 def to_toml(room: Classroom) -> str:
