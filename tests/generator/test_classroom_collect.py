@@ -18,8 +18,8 @@ from tests.conftest import git
 from tests.generator.test_classroom_support import (
     bare_remotes,
     classroom_env,  # noqa: F401  (fixture)
+    new_class,
     solve,
-    write_roster,
 )
 
 runner = CliRunner()
@@ -53,14 +53,7 @@ def gradebook(out: Path) -> dict[str, dict[str, str]]:
 
 
 def test_collect_records_submissions_lateness_and_grade_uses_them(tmp_path: Path) -> None:
-    pattern = bare_remotes(tmp_path / "remotes", HANDLES)
-    out = tmp_path / "class"
-    made = runner.invoke(
-        app,
-        ["classroom", "new", "rag-eval", "--roster", str(write_roster(tmp_path / "r.csv", HANDLES)),
-         "--out", str(out), "--exercises", "--remote", pattern, "--jobs", "2"],
-    )  # fmt: skip
-    assert made.exit_code == 0, made.output
+    out = new_class(tmp_path, HANDLES, "--remote", bare_remotes(tmp_path / "remotes", HANDLES))
     ada = laptop(tmp_path, "ada")
     solve(ada)
     on_time = push(ada, "ada's solution")
@@ -118,13 +111,7 @@ def test_collect_records_submissions_lateness_and_grade_uses_them(tmp_path: Path
 def test_bad_collect_input_is_one_line_and_changes_nothing(
     tmp_path: Path, args: list[str], message: str
 ) -> None:
-    out = tmp_path / "class"
-    made = runner.invoke(
-        app,
-        ["classroom", "new", "rag-eval", "--roster", str(write_roster(tmp_path / "r.csv", ["ada"])),
-         "--out", str(out), "--exercises"],
-    )  # fmt: skip
-    assert made.exit_code == 0, made.output
+    out = new_class(tmp_path, ["ada"])
     before = (out / "classroom.toml").read_bytes()
     result = runner.invoke(app, ["classroom", "collect", str(out), *args])
     assert result.exit_code == 2 and message in result.output, result.output

@@ -16,6 +16,7 @@ from tests.generator.test_classroom_support import (
     bare_remotes,
     classroom_env,  # noqa: F401  (fixture)
     commit,
+    new_class,
     release_v2,
     solve,
     write_roster,
@@ -29,14 +30,7 @@ FIRST = ["ada", "bob"]
 def make_class(tmp_path: Path) -> tuple[Path, Path]:
     remotes = tmp_path / "remotes"
     pattern = bare_remotes(remotes, ["ada", "bob", "cy", "dee"])
-    out = tmp_path / "class"
-    made = runner.invoke(
-        app,
-        ["classroom", "new", "rag-eval", "--roster", str(write_roster(tmp_path / "r.csv", FIRST)),
-         "--out", str(out), "--exercises", "--remote", pattern, "--jobs", "2"],
-    )  # fmt: skip
-    assert made.exit_code == 0, made.output
-    return out, remotes
+    return new_class(tmp_path, FIRST, "--remote", pattern), remotes
 
 
 def test_late_students_get_the_current_version_exercises_and_remote(tmp_path: Path) -> None:

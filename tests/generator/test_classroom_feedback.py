@@ -17,7 +17,7 @@ from tests.conftest import git
 from tests.generator.test_classroom_support import (
     bare_remotes,
     classroom_env,  # noqa: F401  (fixture)
-    write_roster,
+    new_class,
 )
 
 runner = CliRunner()
@@ -35,15 +35,7 @@ def grades(passed: int) -> list[Grade]:
 
 def make_class(tmp_path: Path) -> tuple[Path, Path]:
     remotes = tmp_path / "remotes"
-    pattern = bare_remotes(remotes, HANDLES)
-    out = tmp_path / "class"
-    made = runner.invoke(
-        app,
-        ["classroom", "new", "rag-eval", "--roster", str(write_roster(tmp_path / "r.csv", HANDLES)),
-         "--out", str(out), "--exercises", "--remote", pattern, "--jobs", "2"],
-    )  # fmt: skip
-    assert made.exit_code == 0, made.output
-    return out, remotes
+    return new_class(tmp_path, HANDLES, "--remote", bare_remotes(remotes, HANDLES)), remotes
 
 
 def test_feedback_is_pushed_to_a_branch_and_replaced_by_a_fast_forward(tmp_path: Path) -> None:

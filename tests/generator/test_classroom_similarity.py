@@ -13,7 +13,7 @@ from mlpath.cli import app
 from tests.generator.test_classroom_support import (
     classroom_env,  # noqa: F401  (fixture)
     commit,
-    write_roster,
+    new_class,
 )
 
 runner = CliRunner()
@@ -91,15 +91,7 @@ SOLUTIONS = {
 
 
 def make_class(tmp_path: Path, exercises: bool = True) -> Path:
-    handles = [*SOLUTIONS, "untouched"]
-    out = tmp_path / "class"
-    made = runner.invoke(
-        app,
-        ["classroom", "new", "rag-eval", "--roster", str(write_roster(tmp_path / "r.csv", handles)),
-         "--out", str(out), *(["--exercises"] if exercises else []), "--jobs", "2"],
-    )  # fmt: skip
-    assert made.exit_code == 0, made.output
-    return out
+    return new_class(tmp_path, [*SOLUTIONS, "untouched"], exercises=exercises)
 
 
 def test_copies_are_caught_and_honest_work_is_not(tmp_path: Path) -> None:

@@ -14,7 +14,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from mlpath.cli import app
 from tests.conftest import git
 from tests.generator.template_repo import COPIER_HEADER
 
@@ -201,3 +203,16 @@ def classroom_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, home: Path) -
 
 def environ_without_identity() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+
+
+def new_class(tmp_path: Path, handles: list[str], *extra: str, exercises: bool = True) -> Path:
+    """`mlpath classroom new` for these students into tmp_path/class (extra: more options)."""
+    roster_csv = write_roster(tmp_path / "roster.csv", handles)
+    out = tmp_path / "class"
+    made = CliRunner().invoke(
+        app,
+        ["classroom", "new", "rag-eval", "--roster", str(roster_csv), "--out", str(out),
+         *(["--exercises"] if exercises else []), "--jobs", "2", *extra],
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    return out

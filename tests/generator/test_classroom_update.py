@@ -15,9 +15,9 @@ from tests.generator.test_classroom_support import (
     bare_remotes,
     classroom_env,  # noqa: F401  (fixture)
     commit,
+    new_class,
     release_v2,
     solve,
-    write_roster,
 )
 
 runner = CliRunner()
@@ -25,15 +25,7 @@ pytestmark = pytest.mark.usefixtures("classroom_env")
 
 
 def make_class(tmp_path: Path, handles: list[str], *extra: str) -> Path:
-    roster_csv = write_roster(tmp_path / "roster.csv", handles)
-    out = tmp_path / "class"
-    made = runner.invoke(
-        app,
-        ["classroom", "new", "rag-eval", "--roster", str(roster_csv), "--out", str(out),
-         "--exercises", "--jobs", "2", *extra],
-    )  # fmt: skip
-    assert made.exit_code == 0, made.output
-    return out
+    return new_class(tmp_path, handles, *extra)
 
 
 def conflicting_edit(project: Path) -> None:

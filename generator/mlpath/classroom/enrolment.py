@@ -73,18 +73,7 @@ def add_students(folder: Path, roster_csv: Path, jobs: int | None = None) -> lis
     questions = template_questions(folder, room)
     extra = {"exercises": True} if room.exercises else {}
     source = None if history.is_builtin(room.source) else room.source
-    records = [
-        StudentRecord(
-            s.handle,
-            s.name,
-            s.email,
-            s.handle,
-            remotes[s.handle],
-            manifest.FAILED,
-            "not generated yet",
-        )
-        for s in students
-    ]
+    records = [handout.pending_record(s, remotes[s.handle]) for s in students]
     room = replace(room, students=(*room.students, *records))
     manifest.save(folder, room)  # an interrupt leaves them listed as not generated
     work = [

@@ -179,18 +179,7 @@ def hand_out_class(
         exercises=opts.exercises,
         remote=opts.remote or "",
         data=dict(opts.data),
-        students=tuple(
-            StudentRecord(
-                s.handle,
-                s.name,
-                s.email,
-                s.handle,
-                remotes[s.handle],
-                manifest.FAILED,
-                "not generated yet",
-            )
-            for s in students
-        ),
+        students=tuple(pending_record(s, remotes[s.handle]) for s in students),
     )
     if suite is not None:
         grading = out / manifest.GRADING_DIR
@@ -234,6 +223,19 @@ def hand_out_class(
         room = room.with_student(done[job.record.handle])
     manifest.save(out, room)
     return room
+
+
+def pending_record(student: roster.Student, remote: str) -> StudentRecord:
+    """A student not handed out yet: what the manifest says if the hand-out is interrupted."""
+    return StudentRecord(
+        student.handle,
+        student.name,
+        student.email,
+        student.handle,
+        remote,
+        manifest.FAILED,
+        "not generated yet",
+    )
 
 
 def plan_stamping(
