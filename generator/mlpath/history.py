@@ -201,9 +201,10 @@ def install_history(template: str) -> str:
     keep_placed = intact and placed.get("kind") == source_kind()
     try:
         write_release_bundle(source, template, target, keep_placed)
-        stamp.write_text(
-            json.dumps({**wanted, "kind": source_kind(), "sha256": file_digest(target)}, indent=1)
+        stamp_text = json.dumps(
+            {**wanted, "kind": source_kind(), "sha256": file_digest(target)}, indent=1
         )
+        replace_atomically(stamp, stamp_text.encode())
     except OSError as err:
         raise TemplateSourceError(
             f"{target.parent}: cannot write the template history there ({err.strerror}); "
@@ -256,11 +257,24 @@ def write_release_bundle(source: Path, template: str, target: Path, keep_placed:
         repo.git.update_ref(HEAD_REF, parent)
         staged = Path(tmp) / "release.bundle"
         repo.git.bundle("create", str(staged), "HEAD", HEAD_REF, "--tags")
-        staged_copy = target.with_name(f".{target.name}.partial")
         # Copy beside the target first (tmp may be another file system), then one rename:
-        # a reader never sees a half-written bundle.
-        staged_copy.write_bytes(staged.read_bytes())
+        # a reader never sees a half-written bundle. The copy's name is this process's own,
+        # so two commands placing the same bundle at once (classroom update's workers) each
+        # rename a whole bundle instead of one renaming the other's copy away.
+        replace_atomically(target, staged.read_bytes())
+
+
+def replace_atomically(target: Path, data: bytes) -> None:
+    fd, staged_copy = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".partial", dir=target.parent
+    )
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
         os.replace(staged_copy, target)
+    except BaseException:
+        Path(staged_copy).unlink(missing_ok=True)
+        raise
 
 
 def tag_recorded_releases(repo: git.Repo) -> None:

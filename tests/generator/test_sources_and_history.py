@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -80,6 +82,28 @@ def test_a_truncated_bundle_is_detected_and_rebuilt(installation: Path, home: Pa
 
     assert result.exit_code == 0, result.output
     assert bundle.read_bytes() == whole  # the same releases give the same bytes
+
+
+def test_two_commands_placing_the_same_bundle_at_once_both_succeed(
+    installation: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # classroom update runs several workers that each place the bundle on first use; both
+    # copies are written before either is renamed (a barrier holds each rename until then).
+    both_written = threading.Barrier(2, timeout=30)
+    real_replace = os.replace
+
+    def replace_when_both_wrote(src: str, dst: Path) -> None:
+        both_written.wait()
+        real_replace(src, dst)
+
+    monkeypatch.setattr(history.os, "replace", replace_when_both_wrote)
+    with ThreadPoolExecutor(2) as pool:
+        placed = list(pool.map(history.install_history, ["rag-eval", "rag-eval"]))
+
+    bundle = home / ".local/share/mlpath/override-templates/rag-eval.bundle"
+    assert placed == [placed[0]] * 2
+    assert "v0.2.0" in placed_tags(bundle)
+    assert not list(bundle.parent.glob("*.partial"))
 
 
 def test_releases_file_names_releases_where_tags_are_missing(
