@@ -103,7 +103,7 @@ def test_grade_records_every_kind_of_student_and_is_repeatable(tmp_path: Path) -
     assert list(rows) == STUDENTS  # roster order
     assert list(rows["solved"]) == [
         "handle", "add", "mul", "tests_passed", "tests_total", "errors", "timed_out", "problem",
-        "commit", "days_late", "raw_score", "final_score",
+        "commit", "points", "points_possible", "days_late", "raw_score", "final_score",
     ]  # fmt: skip
     summary = {
         h: (r["add"], r["mul"], r["tests_passed"], r["tests_total"]) for h, r in rows.items()
@@ -136,13 +136,13 @@ def test_grade_records_every_kind_of_student_and_is_repeatable(tmp_path: Path) -
 
     feedback = {h: (out / "feedback" / f"{h}.md").read_text() for h in STUDENTS}
     assert "not implemented yet" in feedback["partial"] and "mul(2, 3) is 6." in feedback["partial"]
-    assert "## add: done (2 of 2 tests pass)" in feedback["partial"]
+    assert "## add: done (2 of 2 tests pass, 2.00 of 2 points)" in feedback["partial"]
     assert "could not be imported" in feedback["syntax"]
     assert "sys.exit()" in feedback["exits"]
     assert "did not run" in feedback["hardexit"]
-    assert "## add: not yet (1 of 2 tests pass)" in feedback["loops"]
+    assert "## add: not yet (1 of 2 tests pass, 1.00 of 2 points)" in feedback["loops"]
     assert "took longer than the time limit per test" in feedback["loops"]
-    assert "## mul: done (2 of 2 tests pass)" in feedback["loops"]
+    assert "## mul: done (2 of 2 tests pass, 2.00 of 2 points)" in feedback["loops"]
     assert "endless loop" in feedback["stubborn"]
 
     # Nothing of the students' or of _grading/ changed, and HOME survived the deleter.

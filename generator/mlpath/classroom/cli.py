@@ -18,9 +18,11 @@ from . import (
     grading,
     handout,
     manifest,
+    points,
     sandbox,
     similarity,
     status,
+    suites,
     tables,
 )
 
@@ -170,16 +172,17 @@ def grade(
         jobs=jobs,
         sandboxed=not unsafe_no_sandbox,
     )
-    room, exercises, grades = grading.grade_classroom(opts)
     _, suite, _ = grading.grading_paths(folder.absolute())
+    worth = points.read_points(suite, suites.exercises_of(suite))  # a bad file stops us first
+    room, exercises, grades = grading.grade_classroom(opts)
     if not grading.is_split(suite):
         typer.echo(
             f"warning: {suite} has no probe/ folder: its tests ran inside the sandbox beside the "
             "student's code, which could have forged its verdict (see grading/README.md)",
             err=True,
         )
-    book = gradebook.write_gradebook(folder, exercises, grades, room)
-    feedback = gradebook.write_feedback(folder, exercises, grades, room)
+    book = gradebook.write_gradebook(folder, exercises, grades, room, worth)
+    feedback = gradebook.write_feedback(folder, exercises, grades, room, worth)
     rows = [
         [
             g.handle,

@@ -12,6 +12,7 @@ import io
 import os
 from pathlib import Path
 
+from . import points
 from .collect import DAY_S, policy_of
 from .grading import TIMED_OUT, Grade, TestResult
 from .manifest import Classroom
@@ -20,9 +21,12 @@ GRADEBOOK_FILE = "gradebook.csv"
 FEEDBACK_DIR = "feedback"
 
 
-def scores(grade: Grade, room: Classroom | None) -> tuple[float, int, float]:
-    """Raw score (percent of tests passed), started days late, final score after the policy."""
-    raw = 100 * grade.passed / grade.total if grade.total else 0.0
+def scores(
+    grade: Grade, room: Classroom | None, exercises: list[str], worth: dict[str, float] | None
+) -> tuple[float, int, float]:
+    """Raw score (percent of the points), started days late, final score after the policy."""
+    earned, possible = points.total_score(grade, exercises, worth)
+    raw = 100 * earned / possible if possible else 0.0
     record = next((s for s in room.students if s.handle == grade.handle), None) if room else None
     late_s = record.late_s if record else 0
     days = -(-late_s // DAY_S)
@@ -30,16 +34,20 @@ def scores(grade: Grade, room: Classroom | None) -> tuple[float, int, float]:
 
 
 def gradebook_rows(
-    exercises: list[str], grades: list[Grade], room: Classroom | None = None
+    exercises: list[str],
+    grades: list[Grade],
+    room: Classroom | None = None,
+    worth: dict[str, float] | None = None,
 ) -> list[list[str]]:
     header = [
         "handle", *exercises, "tests_passed", "tests_total", "errors", "timed_out", "problem",
-        "commit", "days_late", "raw_score", "final_score",
+        "commit", "points", "points_possible", "days_late", "raw_score", "final_score",
     ]  # fmt: skip
     rows = [header]
     for grade in grades:
         marks = ["pass" if grade.exercise_passed(name) else "fail" for name in exercises]
-        raw, days, final = scores(grade, room)
+        earned, possible = points.total_score(grade, exercises, worth)
+        raw, days, final = scores(grade, room, exercises, worth)
         rows.append(
             [
                 grade.handle,
@@ -50,6 +58,8 @@ def gradebook_rows(
                 " ".join(grade.timed_out),  # test ids have no spaces
                 grade.problem,
                 grade.commit,
+                f"{earned:.2f}",
+                f"{possible:g}",
                 str(days),
                 f"{raw:.2f}",
                 f"{final:.2f}",
@@ -65,10 +75,15 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def write_gradebook(
-    folder: Path, exercises: list[str], grades: list[Grade], room: Classroom | None = None
+    folder: Path,
+    exercises: list[str],
+    grades: list[Grade],
+    room: Classroom | None = None,
+    worth: dict[str, float] | None = None,
 ) -> Path:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(gradebook_rows(exercises, grades, room))
+    rows = gradebook_rows(exercises, grades, room, worth)
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
     path = folder / GRADEBOOK_FILE
     write_atomically(path, buffer.getvalue())
     return path
@@ -100,11 +115,18 @@ def reason(result: TestResult) -> str:
     return f"raised {last}"
 
 
-def feedback_text(exercises: list[str], grade: Grade, room: Classroom | None = None) -> str:
+def feedback_text(
+    exercises: list[str],
+    grade: Grade,
+    room: Classroom | None = None,
+    worth: dict[str, float] | None = None,
+) -> str:
     lines = [f"# Feedback for {grade.handle}", ""]
     lines.append(f"Commit graded: {grade.commit or 'none'}")
     lines.append(f"Tests passed: {grade.passed} of {grade.total}")
-    raw, days, final = scores(grade, room)
+    earned, possible = points.total_score(grade, exercises, worth)
+    lines.append(f"Points: {earned:.2f} of {possible:g}")
+    raw, days, final = scores(grade, room, exercises, worth)
     if days:
         lines.append(
             f"Submitted {days} day(s) late: score {raw:.2f}, after the late penalty {final:.2f}"
@@ -115,7 +137,12 @@ def feedback_text(exercises: list[str], grade: Grade, room: Classroom | None = N
         mine = [r for r in grade.results if r.exercise == exercise]
         done = sum(r.passed for r in mine)
         verdict = "done" if mine and done == len(mine) else "not yet"
-        lines += ["", f"## {exercise}: {verdict} ({done} of {len(mine)} tests pass)"]
+        got, worth_it = points.exercise_score(grade, exercise, worth)
+        lines += [
+            "",
+            f"## {exercise}: {verdict} ({done} of {len(mine)} tests pass, "
+            f"{got:.2f} of {worth_it:g} points)",
+        ]
         if done < len(mine):
             lines.append("")
         for result in mine:
@@ -133,10 +160,15 @@ def feedback_text(exercises: list[str], grade: Grade, room: Classroom | None = N
 
 
 def write_feedback(
-    folder: Path, exercises: list[str], grades: list[Grade], room: Classroom | None = None
+    folder: Path,
+    exercises: list[str],
+    grades: list[Grade],
+    room: Classroom | None = None,
+    worth: dict[str, float] | None = None,
 ) -> Path:
     target = folder / FEEDBACK_DIR
     target.mkdir(exist_ok=True)
     for grade in grades:
-        write_atomically(target / f"{grade.handle}.md", feedback_text(exercises, grade, room))
+        text = feedback_text(exercises, grade, room, worth)
+        write_atomically(target / f"{grade.handle}.md", text)
     return target
