@@ -1,9 +1,11 @@
 """The template harness: generate a project, install it in its own environment, run its checks.
 
 A template is accepted when, for each notable answer set, the generated project passes its own
-`make lint typecheck test` (the `run:` steps of its CI workflow, `.github/workflows/ci.yml`),
-actionlint and the GitHub workflow schema on `.github/workflows/*.yml`, hadolint on its Dockerfile,
-and the smoke test of its CI `docker` job run against the same server started without Docker.
+`make lint typecheck test` (the `run:` steps of its CI workflow, `.github/workflows/ci.yml`), its
+pre-commit hooks (`pre-commit run --all-files`), actionlint and the GitHub workflow schema on
+`.github/workflows/*.yml`, Dependabot's schema on `.github/dependabot.yml`, hadolint on its
+Dockerfile, and the smoke test of its CI `docker` job run against the same server started without
+Docker.
 
 The environment is built the way `make setup` would, except that it goes through `uv pip` with
 pip's find-links folder and a `torch==2.13.0` constraint: on these machines that is the one way to
@@ -46,6 +48,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import tomllib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,6 +79,8 @@ STEPS_REPLACED_LOCALLY = {"make setup", "uv lock --check", "make docker-build"}
 DOCKER_JOB = "docker"
 # The workflow whose steps run here; the others (release.yml) publish to GitHub and are only linted.
 CI_WORKFLOW = Path(".github") / "workflows" / "ci.yml"
+DEPENDABOT_CONFIG = Path(".github") / "dependabot.yml"
+PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 SMOKE_TIMEOUT_S = 600
 TORCH_CONSTRAINT = "torch==2.13.0\n"
 # The template standard (DESIGN.md): the same targets everywhere, plus the project's main job.
@@ -326,8 +331,67 @@ def lint_workflows(project: Path) -> None:
     run(["check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows], project)
 
 
+def lint_dependabot(project: Path) -> None:
+    """`.github/dependabot.yml` against Dependabot's published schema (check-jsonschema's copy)."""
+    if not (project / DEPENDABOT_CONFIG).is_file():
+        raise HarnessError(f"{project}: no {DEPENDABOT_CONFIG}")
+    run(
+        ["check-jsonschema", "--builtin-schema", "vendor.dependabot", str(DEPENDABOT_CONFIG)],
+        project,
+    )
+
+
 def lint_dockerfile(project: Path) -> None:
     run(["hadolint", "Dockerfile"], project)
+
+
+def pre_commit_executable() -> str:
+    """pre-commit beside this Python (the root environment's dev group), else on PATH."""
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    found = shutil.which("pre-commit", path=path)
+    if found is None:
+        raise HarnessError("pre-commit is not installed: the root dev group has it (make setup)")
+    return found
+
+
+def own_git_repository(project: Path) -> bool:
+    top = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return top.returncode == 0 and Path(top.stdout.strip()).resolve() == project.resolve()
+
+
+def check_pre_commit(project: Path) -> str:
+    """`pre-commit run --all-files` with the project's hooks, through its `.venv`, offline.
+
+    pre-commit works on a git repository's files: a project generated with Copier alone gets the
+    `git init` and `git add` that `mlpath new` would have made. Every hook must say Passed: one
+    that is Skipped (no file of its types) checked nothing.
+    """
+    config = project / PRE_COMMIT_CONFIG
+    if not config.is_file():
+        raise HarnessError(f"{project}: no {PRE_COMMIT_CONFIG}")
+    if not own_git_repository(project):
+        run(["git", "init", "--quiet"], project)
+        run(["git", "add", "--all"], project)
+    env = project_env(project)
+    command = "pre-commit run --all-files"
+    with tempfile.TemporaryDirectory(prefix="mlpath-pre-commit-") as home:
+        env["PRE_COMMIT_HOME"] = home  # pre-commit's own store: nothing of the user's touched
+        output = run(
+            [pre_commit_executable(), "run", "--all-files", "--color", "never"], project, env
+        )
+    hooks = [hook for repo in yaml.safe_load(config.read_text())["repos"] for hook in repo["hooks"]]
+    results = output.splitlines()
+    for hook in hooks:
+        name = hook.get("name", hook["id"])
+        if not any(line.startswith(name) and line.endswith("Passed") for line in results):
+            raise HarnessError(f"`{command}` in {project}: hook {name!r} did not pass:\n{output}")
+    return command
 
 
 def check_standard_layout(project: Path, template: str) -> None:
@@ -335,22 +399,49 @@ def check_standard_layout(project: Path, template: str) -> None:
     for target in (*STANDARD_TARGETS, MAIN_JOB[template]):
         run(["make", "--dry-run", target], project)
     readme = (project / "README.md").read_text()
-    for needle in ("```mermaid", "reports/RESULTS.md", "make setup"):
+    for needle in ("```mermaid", "reports/RESULTS.md", "make setup", "pre-commit install"):
         if needle not in readme:
             raise HarnessError(f"{project}/README.md: no {needle!r}")
-    for name in ("Dockerfile", ".dockerignore", ".gitignore", "pyproject.toml"):
+    if "\n## Releasing\n" not in readme:
+        raise HarnessError(f"{project}/README.md: no '## Releasing' section")
+    for name in (
+        "Dockerfile",
+        ".dockerignore",
+        ".gitignore",
+        "pyproject.toml",
+        PRE_COMMIT_CONFIG,
+        str(DEPENDABOT_CONFIG),
+        str(CI_WORKFLOW),
+        ".github/workflows/release.yml",
+    ):
         if not (project / name).is_file():
             raise HarnessError(f"{project}: no {name}")
+
+
+def check_license(project: Path, license_answer: str) -> None:
+    """LICENSE exists unless the answer is "none", and pyproject.toml names the same license."""
+    declared = tomllib.loads((project / "pyproject.toml").read_text())["project"].get("license")
+    expected = None if license_answer == "none" else license_answer
+    if declared != expected:
+        raise HarnessError(f"{project}/pyproject.toml: license {declared!r}, answer {expected!r}")
+    has_file = (project / "LICENSE").is_file()
+    if expected is None and has_file:
+        raise HarnessError(f"{project}: a LICENSE, but the license answer is 'none'")
+    if expected is not None and not has_file:
+        raise HarnessError(f"{project}: no LICENSE, but the license answer is {expected!r}")
 
 
 def check_generated_project(project: Path) -> list[str]:
     """Everything a template must pass; returns the CI steps that ran."""
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     check_standard_layout(project, answers["template"])
+    check_license(project, str(answers["license"]))
     lint_workflows(project)
+    lint_dependabot(project)
     lint_dockerfile(project)
-    install(project)
-    return run_ci_steps(project)
+    install(project)  # the build backend (hatchling) refuses a license that is no SPDX expression
+    hooks = check_pre_commit(project)
+    return [hooks, *run_ci_steps(project)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -146,6 +146,66 @@ def test_only_the_ci_workflow_runs_here(tmp_path: Path) -> None:
     assert harness.run_ci_steps(tmp_path) == ["echo checks", "true"]
 
 
+def test_invalid_dependabot_config_is_caught(tmp_path: Path) -> None:
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "dependabot.yml").write_text(
+        "version: 2\nupdates:\n  - package-ecosystem: uv\n    directory: /\n"  # no schedule
+    )
+    with pytest.raises(harness.HarnessError, match="schedule"):
+        harness.lint_dependabot(tmp_path)
+
+
+def pre_commit_project(tmp_path: Path, entry: str, types: str = "python") -> Path:
+    (tmp_path / "module.py").write_text("X = 1\n")
+    hook = {
+        "id": "probe",
+        "name": "probe hook",
+        "entry": entry,
+        "language": "system",
+        "types": [types],
+        "pass_filenames": False,
+    }
+    config = {"repos": [{"repo": "local", "hooks": [hook]}]}
+    (tmp_path / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
+    return tmp_path
+
+
+def test_pre_commit_hooks_run_and_pass(tmp_path: Path) -> None:
+    project = pre_commit_project(tmp_path, "touch ran.txt")
+    assert harness.check_pre_commit(project) == "pre-commit run --all-files"
+    assert (project / "ran.txt").is_file()
+
+
+def test_a_failing_pre_commit_hook_is_caught(tmp_path: Path) -> None:
+    with pytest.raises(harness.HarnessError, match="probe hook"):
+        harness.check_pre_commit(pre_commit_project(tmp_path, "false"))
+
+
+def test_a_skipped_pre_commit_hook_is_caught(tmp_path: Path) -> None:
+    """A hook that matched no file checked nothing: pre-commit exits 0, the harness fails."""
+    with pytest.raises(harness.HarnessError, match="'probe hook' did not pass"):
+        harness.check_pre_commit(pre_commit_project(tmp_path, "true", types="rust"))
+
+
+@pytest.mark.parametrize(
+    ("pyproject_license", "has_file", "answer", "problem"),
+    [
+        ('license = "MIT"', False, "MIT", "no LICENSE"),
+        ("", True, "none", "a LICENSE"),
+        ('license = "MIT"', True, "Apache-2.0", "license 'MIT'"),
+        ("", False, "MIT", "license None"),
+    ],
+)
+def test_license_disagreements_are_caught(
+    tmp_path: Path, pyproject_license: str, has_file: bool, answer: str, problem: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(f'[project]\nname = "x"\n{pyproject_license}\n')
+    if has_file:
+        (tmp_path / "LICENSE").write_text("MIT License\n")
+    with pytest.raises(harness.HarnessError, match=problem):
+        harness.check_license(tmp_path, answer)
+
+
 @pytest.fixture(scope="module")
 def template_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return harness.template_snapshot(tmp_path_factory.mktemp("src"))
@@ -160,7 +220,9 @@ def test_every_template_renders_clean_workflow_and_dockerfile(
     assert result.exception is None, repr(result.exception)
     project = result.project_dir
     harness.check_standard_layout(project, template)
+    harness.check_license(project, "MIT")  # the default answer
     harness.lint_workflows(project)
+    harness.lint_dependabot(project)
     harness.lint_dockerfile(project)
     docker_job = harness.ci_jobs(project)[harness.DOCKER_JOB]
     steps = harness.job_run_steps(docker_job)

@@ -45,4 +45,4 @@ def test_generated_project_passes_its_own_checks(
     assert result.exception is None, f"generating {template} with {answers}: {result.exception!r}"
     assert {k: result.answers[k] for k in answers} == answers
     ran = harness.check_generated_project(result.project_dir)
-    assert {"make lint", "make typecheck", "make test"} <= set(ran)
+    assert {"pre-commit run --all-files", "make lint", "make typecheck", "make test"} <= set(ran)

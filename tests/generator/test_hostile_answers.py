@@ -21,11 +21,13 @@ import subprocess
 import sys
 import tomllib
 import warnings
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from packaging.licenses import canonicalize_license_expression
 
 from tests.harness import generate, template_snapshot
 from tests.hostile import (
@@ -42,14 +44,21 @@ TOOL_PATH = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '
 RUFF = shutil.which("ruff", path=TOOL_PATH)
 HADOLINT = shutil.which("hadolint", path=TOOL_PATH)
 
-# Each template with the answer sets that change which files it renders.
+# Each template with the answer sets that change which files it renders; every license answer
+# appears at least once (the holder's name lands in LICENSE).
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "serving-api": ("serving-api", {"mlflow_registry": False}),
-    "serving-api-mlflow": ("serving-api", {"mlflow_registry": True}),
-    "feature-pipeline": ("feature-pipeline", {}),
-    "lora-finetune": ("lora-finetune", {"gpu_base_model": GPU_BASE_MODEL}),
-    "rag-eval": ("rag-eval", {"dense_retrieval": True}),
+    "serving-api-mlflow": ("serving-api", {"mlflow_registry": True, "license": "Apache-2.0"}),
+    "feature-pipeline": ("feature-pipeline", {"license": "BSD-3-Clause"}),
+    "lora-finetune": ("lora-finetune", {"gpu_base_model": GPU_BASE_MODEL, "license": "none"}),
+    "rag-eval": ("rag-eval", {"dense_retrieval": True, "license": "Apache-2.0"}),
     "rag-eval-bm25": ("rag-eval", {"dense_retrieval": False}),
+}
+# The first line of each license's text and the line that names the holder.
+LICENSE_TEXTS = {
+    "MIT": ("MIT License", "Copyright (c) {year} {holder}"),
+    "Apache-2.0": ("Apache License", "   Copyright {year} {holder}"),
+    "BSD-3-Clause": ("BSD 3-Clause License", "Copyright (c) {year}, {holder}"),
 }
 
 
@@ -92,6 +101,26 @@ def test_every_yaml_file_parses(project: Path) -> None:
             list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
         except yaml.YAMLError as err:
             pytest.fail(f"{path.relative_to(project)}: {err}")
+
+
+def test_license_names_the_holder_verbatim_and_pyproject_the_spdx_expression(
+    project: Path,
+) -> None:
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    chosen = answers["license"]
+    declared = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    if chosen == "none":
+        assert "license" not in declared
+        assert not (project / "LICENSE").exists()
+        return
+    assert declared["license"] == chosen
+    assert canonicalize_license_expression(chosen) == chosen
+    title, holder_line = LICENSE_TEXTS[chosen]
+    lines = (project / "LICENSE").read_text(encoding="utf-8").splitlines()
+    assert lines[0].strip() == title
+    # Generated today: the year is the current one (UTC and local differ only around midnight).
+    years = {str(datetime.now().year), str(datetime.now(UTC).year)}
+    assert any(holder_line.format(year=y, holder=AUTHOR_NAME) in lines for y in years), lines[:12]
 
 
 def test_recorded_answers_round_trip(project: Path) -> None:
