@@ -12,6 +12,9 @@ message names the files) and that branch is pushed for the student to merge. mai
 rewritten, and nothing is force-pushed: a branch of that name already on the remote is refused
 by git and reported.
 
+Most students need no Copier at all: their class's change is computed once and merged into each
+(fast_update.py); those it cannot merge cleanly go through Copier's update here.
+
 Copier's clones and renderings of each update (scratch folders, thousands of files and folders
 per student, made and removed) go to memory-backed storage (/dev/shm) when the machine has one
 with room and TMPDIR is not set: on a disk that discards freed blocks, removing them was a third
@@ -35,8 +38,8 @@ from .. import answers, history
 from ..errors import MlpathError, UserError
 from ..generate import new_project
 from ..options import NewOptions, UpdateOptions
-from ..update import update_project
-from . import manifest, parallel, repos, suites, tables
+from ..update import UpdateResult, update_project
+from . import fast_update, manifest, parallel, repos, suites, tables
 from .handout import REFERENCE_DIR
 from .manifest import Classroom
 
@@ -65,6 +68,7 @@ class UpdateJob:
     to: str | None
     remote: bool
     author: repos.Identity
+    plans: Path | None = None  # the class's fast-update plans (fast_update.py), if any
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ class UpdateRow:
     files: tuple[str, ...] = ()
     detail: str = ""
     branch: str = ""
+    merged: bool = False  # by the class's fast path, without Copier
 
     def row(self) -> list[str]:
         versions = (
@@ -124,6 +129,20 @@ def update_one(job: UpdateJob) -> UpdateRow:
         return update_student(job)
 
 
+LOADED_PLANS: dict[Path, dict[str, fast_update.Plan]] = {}  # per worker process, read once
+
+
+def run_update(job: UpdateJob) -> tuple[UpdateResult, bool]:
+    """The class's merged update where it applies (True), else Copier's (update_project)."""
+    if job.plans is not None:
+        if job.plans not in LOADED_PLANS:
+            LOADED_PLANS[job.plans] = fast_update.load_plans(job.plans)
+        merged = fast_update.update_student(job.project, LOADED_PLANS[job.plans])
+        if merged is not None:
+            return merged, True
+    return update_project(UpdateOptions(dest=job.project, to=job.to)), False
+
+
 def update_student(job: UpdateJob) -> UpdateRow:
     project = job.project
     try:
@@ -145,7 +164,7 @@ def update_student(job: UpdateJob) -> UpdateRow:
 
 
 def update_in_place(job: UpdateJob, before: str) -> UpdateRow:
-    result = update_project(UpdateOptions(dest=job.project, to=job.to))
+    result, merged = run_update(job)
     if result.up_to_date:
         return UpdateRow(job.handle, CURRENT, before)
     if result.conflicts:
@@ -159,7 +178,7 @@ def update_in_place(job: UpdateJob, before: str) -> UpdateRow:
         )
     message = f"Update mlpath template {before} -> {result.to_version}"
     repos.commit_all(job.project, message, job.author)
-    return UpdateRow(job.handle, UPDATED, before, result.to_version)
+    return UpdateRow(job.handle, UPDATED, before, result.to_version, merged=merged)
 
 
 def update_on_branch(job: UpdateJob, before: str) -> UpdateRow:
@@ -167,7 +186,7 @@ def update_on_branch(job: UpdateJob, before: str) -> UpdateRow:
     start = repo.active_branch.name
     repo.git.checkout("--quiet", "-b", WORK_BRANCH)
     try:
-        result = update_project(UpdateOptions(dest=job.project, to=job.to))
+        result, merged = run_update(job)
         if result.up_to_date:
             return UpdateRow(job.handle, CURRENT, before)
         branch = branch_name(result.to_version)
@@ -183,7 +202,13 @@ def update_on_branch(job: UpdateJob, before: str) -> UpdateRow:
         repos.push_branch(job.project, branch)
         kind = CONFLICTS if result.conflicts else UPDATED
         return UpdateRow(
-            job.handle, kind, before, result.to_version, tuple(result.conflicts), branch=branch
+            job.handle,
+            kind,
+            before,
+            result.to_version,
+            tuple(result.conflicts),
+            branch=branch,
+            merged=merged,
         )
     finally:
         repo.git.reset("--quiet", "--hard")  # only the update's own uncommitted files
@@ -204,8 +229,13 @@ def update_classroom(opts: BatchOptions) -> tuple[Classroom, list[UpdateRow]]:
         raise UserError(f"--remote: {folder} was made without --remote; its repos have no remote")
     who = repos.instructor_identity()
     records = [r for r in room.students if r.has_repo]
-    jobs = [UpdateJob(folder / r.path, r.handle, opts.to, opts.remote, who) for r in records]
-    done = {row.handle: row for row in parallel.run_all(update_one, jobs, update_failed, opts.jobs)}
+    with tempfile.TemporaryDirectory(prefix="mlpath-class-update-") as tmp:
+        plans = class_plans(room, [folder / r.path for r in records], opts.to, Path(tmp))
+        jobs = [
+            UpdateJob(folder / r.path, r.handle, opts.to, opts.remote, who, plans) for r in records
+        ]
+        finished = parallel.run_all(update_one, jobs, update_failed, opts.jobs)
+    done = {row.handle: row for row in finished}
     rows = [
         done.get(r.handle, UpdateRow(r.handle, FAILED, detail=r.detail or "no repository"))
         for r in room.students
@@ -220,6 +250,27 @@ def update_classroom(opts: BatchOptions) -> tuple[Classroom, list[UpdateRow]]:
         refresh_grading(folder, room, targets.most_common(1)[0][0])
     manifest.save(folder, room)
     return room, rows
+
+
+def class_plans(room: Classroom, projects: list[Path], to: str | None, tmp: Path) -> Path | None:
+    """The class's fast-update plans, saved for the workers; None when no group has one."""
+    if os.environ.get("MLPATH_CLASSROOM_NO_MERGE"):  # every student through Copier (tests, bench)
+        return None
+    recorded = []
+    for project in projects:
+        try:
+            recorded.append(answers.read_answers(project))
+        except (MlpathError, OSError, ValueError):
+            continue  # that student's own update says why
+    if history.is_builtin(room.source):
+        history.install_history(room.template)
+    with scratch_in_memory():
+        plans = fast_update.make_plans(room.template, room.source, to, recorded, tmp / "stamps")
+    if not plans:
+        return None
+    path = tmp / "plans.pickle"
+    fast_update.save_plans(plans, path)
+    return path
 
 
 def refresh_grading(folder: Path, room: Classroom, version: str) -> None:

@@ -223,7 +223,9 @@ def update(
     text, path = batch_update.write_table(folder, rows)
     typer.echo(text)
     counts = {kind: sum(r.result == kind for r in rows) for kind in batch_update.RESULTS}
-    typer.echo(", ".join(f"{n} {kind}" for kind, n in counts.items()) + f"; table in {path}")
+    merged = sum(row.merged for row in rows)
+    how = f" ({merged} merged from one rendering of the class)" if merged else ""
+    typer.echo(", ".join(f"{n} {kind}" for kind, n in counts.items()) + f"{how}; table in {path}")
     if counts[batch_update.FAILED]:
         raise typer.Exit(1)
     if counts[batch_update.CONFLICTS]:

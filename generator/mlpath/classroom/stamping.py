@@ -134,7 +134,12 @@ def stamp_tree(entries: tuple[Entry, ...], values: Mapping[str, str]) -> dict[st
 
 
 def build_stamp(
-    template: str, data: Mapping[str, Any], source: str | None, version: str, staging: Path
+    template: str,
+    data: Mapping[str, Any],
+    source: str | None,
+    version: str,
+    staging: Path,
+    with_lock: bool = True,
 ) -> Stamp | None:
     """The class's stamp, or None when this template cannot be stamped (see the module doc)."""
     if any(key in data for key in ANSWER_KEYS):
@@ -177,6 +182,8 @@ def build_stamp(
     )
     if stamp_tree(entries, probe_values(PROBES[1])) != second:
         return None
+    if not with_lock:  # an update keeps the student's uv.lock, as Copier's does
+        return Stamp(entries, None, "not locked", PROBES[0]["project_name"])
     lock_note = generate.write_lock(staging / "probe-0")
     lock_path = staging / "probe-0" / "uv.lock"
     lock = lock_path.read_text() if lock_note is None and lock_path.is_file() else None
