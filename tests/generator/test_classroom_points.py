@@ -34,11 +34,21 @@ def grade_of(outcomes: dict[str, list[bool]]) -> Grade:
 
 def test_partial_credit_is_shared_by_the_exercise_tests() -> None:
     grade = grade_of({"mrr": [True, True, False], "ndcg": [True, False]})
-    worth = {"mrr": 3.0, "ndcg": 6.0}
+    worth = points.Worth({"mrr": 3.0, "ndcg": 6.0})
     assert points.exercise_score(grade, "mrr", worth) == (2.0, 3.0)
     assert points.exercise_score(grade, "ndcg", worth) == (3.0, 6.0)
     assert points.total_score(grade, ["mrr", "ndcg"], worth) == (5.0, 9.0)
-    assert points.total_score(grade, ["mrr", "ndcg"], None) == (3.0, 5.0)  # a point a test
+    assert points.total_score(grade, ["mrr", "ndcg"], points.Worth()) == (3.0, 5.0)  # 1 a test
+
+
+def test_hidden_tests_carry_their_share_and_visible_ones_the_rest() -> None:
+    # mrr: test_0 and test_1 visible (one passes), test_2 hidden (fails); ndcg: all visible.
+    grade = grade_of({"mrr": [True, False, False], "ndcg": [True, False]})
+    worth = points.Worth({"mrr": 10.0, "ndcg": 4.0}, frozenset({"test_2"}), 0.4)
+    assert points.exercise_score(grade, "mrr", worth) == pytest.approx((3.0, 10.0))  # 6 * 1/2
+    assert points.exercise_score(grade, "ndcg", worth) == (2.0, 4.0)  # no hidden test: all visible
+    passing_hidden = grade_of({"mrr": [False, False, True]})
+    assert points.exercise_score(passing_hidden, "mrr", worth) == pytest.approx((4.0, 10.0))
 
 
 @pytest.mark.parametrize(
@@ -50,6 +60,8 @@ def test_partial_credit_is_shared_by_the_exercise_tests() -> None:
         ("[points]\nmrr = true\nndcg = 6\n", "mrr = True; expected a number above 0"),
         ("mrr = 4\n", "expected a [points] table"),
         ("[points\n", "not valid TOML"),
+        ("[points]\nmrr = 4\nndcg = 6\n[hidden]\ntests = 'x'\nshare = 0.5\n", "list of test names"),
+        ("[points]\nmrr = 4\nndcg = 6\n[hidden]\ntests = ['x']\nshare = 1\n", "between 0 and 1"),
     ],
 )
 def test_a_bad_points_file_is_one_line(tmp_path: Path, text: str, message: str) -> None:
@@ -64,7 +76,9 @@ def test_a_bad_points_file_is_one_line(tmp_path: Path, text: str, message: str) 
 def test_every_shipped_suite_has_valid_points(template: str) -> None:
     suite = suites.suite_for(template)
     worth = points.read_points(suite, suites.exercises_of(suite))
-    assert worth is not None and set(worth) == set(suites.exercises_of(suite))
+    assert worth.points is not None and set(worth.points) == set(suites.exercises_of(suite))
+    names = {path.read_text() for path in suite.glob("test_*.py")}
+    assert all(any(f"def {test}(" in text for text in names) for test in worth.hidden)
 
 
 @pytest.mark.usefixtures("classroom_env")
@@ -83,6 +97,13 @@ def test_the_gradebook_and_feedback_show_points(tmp_path: Path) -> None:
     feedback = (out / "feedback" / "ada.md").read_text()
     assert "Points: 3.00 of 4" in feedback
     assert "## mul: not yet (0 of 2 tests pass, 0.00 of 1 points)" in feedback
+
+    hide = "[points]\nadd = 3\nmul = 1\n[hidden]\ntests = ['test_zero']\nshare = 0.5\n"
+    (suite / points.POINTS_FILE).write_text(hide)
+    assert runner.invoke(app, ["classroom", "grade", str(out), "--jobs", "1"]).exit_code == 0
+    feedback = (out / "feedback" / "ada.md").read_text()
+    assert "mul by zero" not in feedback and "1 hidden test(s) fail" in feedback
+    assert "mul(7, 3)" in feedback or "not implemented yet" in feedback  # the visible one
 
     (suite / points.POINTS_FILE).write_text("[points]\nadd = 3\n")
     before = (out / "gradebook.csv").read_bytes()

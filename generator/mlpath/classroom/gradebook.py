@@ -17,12 +17,14 @@ from .collect import DAY_S, policy_of
 from .grading import TIMED_OUT, Grade, TestResult
 from .manifest import Classroom
 
+NO_POINTS_FILE = points.Worth()  # a point a test, nothing hidden
+
 GRADEBOOK_FILE = "gradebook.csv"
 FEEDBACK_DIR = "feedback"
 
 
 def scores(
-    grade: Grade, room: Classroom | None, exercises: list[str], worth: dict[str, float] | None
+    grade: Grade, room: Classroom | None, exercises: list[str], worth: points.Worth
 ) -> tuple[float, int, float]:
     """Raw score (percent of the points), started days late, final score after the policy."""
     earned, possible = points.total_score(grade, exercises, worth)
@@ -37,7 +39,7 @@ def gradebook_rows(
     exercises: list[str],
     grades: list[Grade],
     room: Classroom | None = None,
-    worth: dict[str, float] | None = None,
+    worth: points.Worth = NO_POINTS_FILE,
 ) -> list[list[str]]:
     header = [
         "handle", *exercises, "tests_passed", "tests_total", "errors", "timed_out", "problem",
@@ -79,7 +81,7 @@ def write_gradebook(
     exercises: list[str],
     grades: list[Grade],
     room: Classroom | None = None,
-    worth: dict[str, float] | None = None,
+    worth: points.Worth = NO_POINTS_FILE,
 ) -> Path:
     buffer = io.StringIO()
     rows = gradebook_rows(exercises, grades, room, worth)
@@ -119,7 +121,7 @@ def feedback_text(
     exercises: list[str],
     grade: Grade,
     room: Classroom | None = None,
-    worth: dict[str, float] | None = None,
+    worth: points.Worth = NO_POINTS_FILE,
 ) -> str:
     lines = [f"# Feedback for {grade.handle}", ""]
     lines.append(f"Commit graded: {grade.commit or 'none'}")
@@ -145,14 +147,20 @@ def feedback_text(
         ]
         if done < len(mine):
             lines.append("")
+        hidden_failed = sum(not r.passed and worth.is_hidden(r) for r in mine)
         for result in mine:
-            if result.passed:
+            if result.passed or worth.is_hidden(result):
                 continue
             name = result.nodeid.split("::")[-1]
             case = name[name.index("[") :] if "[" in name else ""
             what = f"{result.doc} {case}".strip() if result.doc else name
             lines.append(f"- {what}")
             lines.append(f"  {reason(result)}")
+        if hidden_failed:
+            lines.append(
+                f"- {hidden_failed} hidden test(s) fail: they check cases the exercise does not "
+                "show, and are not described here"
+            )
     if grade.problem and grade.output_tail.strip():
         tail = grade.output_tail.strip().splitlines()[-15:]
         lines += ["", "The last lines the run printed:", "", "```", *tail, "```"]
@@ -164,7 +172,7 @@ def write_feedback(
     exercises: list[str],
     grades: list[Grade],
     room: Classroom | None = None,
-    worth: dict[str, float] | None = None,
+    worth: points.Worth = NO_POINTS_FILE,
 ) -> Path:
     target = folder / FEEDBACK_DIR
     target.mkdir(exist_ok=True)
