@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from mlpath.cli import app
 from tests.conftest import git
+from tests.generator.test_classroom_support import classroom_env, new_class  # noqa: F401
 
 runner = CliRunner()
 
@@ -236,6 +237,13 @@ CATALOGUE: list[tuple[str, Setup, list[str], int, str]] = [
         "already linked to a template",
     ),
     ("adopt no such folder", nothing, ["adopt", "rag-eval", "nope"], 2, "nope: no such folder"),
+    (
+        "classroom collect no such folder",
+        nothing,
+        ["classroom", "collect", "nope", "--deadline", "2027-01-15T23:59+01:00"],
+        2,
+        "nope: no such folder",
+    ),
 ]
 
 
@@ -262,6 +270,76 @@ def test_error_catalogue(
         assert sorted(p.name for p in Path().iterdir()) == before
     if args[0] in ("check", "diff", "changelog"):  # the read-only commands change nothing
         assert snapshot(Path()) == contents
+
+
+# Bad input to the classroom's term commands, on a one-student class made without --exercises
+# or a remote (the classroom tests' template): (id, the arguments, the exit code, words).
+CLASSROOM_CATALOGUE: list[tuple[str, list[str], int, str]] = [
+    (
+        "classroom collect malformed deadline",
+        ["classroom", "collect", "class", "--deadline", "tomorrow"],
+        2,
+        "--deadline 'tomorrow': expected an ISO date and time with its timezone",
+    ),
+    (
+        "classroom collect deadline without timezone",
+        ["classroom", "collect", "class", "--deadline", "2027-01-15T23:59"],
+        2,
+        "no timezone",
+    ),
+    (
+        "classroom export unknown format",
+        ["classroom", "export", "class", "--format", "blackboard"],
+        2,
+        "expected one of canvas, moodle, csv",
+    ),
+    (
+        "classroom export before grading",
+        ["classroom", "export", "class", "--format", "canvas"],
+        2,
+        "no gradebook yet",
+    ),
+    (
+        "classroom similarity without exercises",
+        ["classroom", "similarity", "class"],
+        2,
+        "not an exercise-mode class",
+    ),
+    (
+        "classroom grade without exercises",
+        ["classroom", "grade", "class"],
+        2,
+        "nothing to grade",
+    ),
+    (
+        "classroom add a missing roster",
+        ["classroom", "add", "class", "--roster", "missing.csv"],
+        2,
+        "--roster missing.csv: no such file",
+    ),
+    ("classroom remove a stranger", ["classroom", "remove", "class", "zed"], 2, "zed: not a"),
+]
+
+
+@pytest.mark.usefixtures("classroom_env")
+@pytest.mark.parametrize(
+    ("args", "code", "words"), [pytest.param(*row[1:], id=row[0]) for row in CLASSROOM_CATALOGUE]
+)
+def test_classroom_error_catalogue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], code: int, words: str
+) -> None:
+    out = new_class(tmp_path, ["ada"], exercises=False)  # tmp_path/class
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(out)
+
+    result = runner.invoke(app, args)
+
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    message = result.output.strip().splitlines()
+    assert len(message) == 1, result.output
+    assert message[0].startswith("mlpath: ") and words in message[0], message[0]
+    assert snapshot(out) == before  # nothing changed
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
