@@ -159,8 +159,14 @@ def generate(
 
 
 def find_links() -> list[str]:
+    # uv's venvs (this repository's included) have no pip: then the pip on PATH reads the same
+    # configuration. Without it the local CPU torch wheel is not found and PyPI's CUDA build,
+    # same version, is installed instead (2.7 GB of nvidia libraries).
+    pip = [sys.executable, "-m", "pip"]
+    if subprocess.run([*pip, "--version"], capture_output=True, check=False).returncode != 0:
+        pip = [shutil.which("pip") or "pip"]
     out = subprocess.run(
-        [sys.executable, "-m", "pip", "config", "list"], text=True, capture_output=True, check=False
+        [*pip, "config", "list"], text=True, capture_output=True, check=False
     ).stdout
     links = []
     for line in out.splitlines():

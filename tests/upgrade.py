@@ -6,7 +6,8 @@ updated to the working tree's templates with nothing resolved by hand, must pass
    working tree's templates as the version CHANGELOG.md's newest entry prepares.
 2. `mlpath new` at the previous release (a fresh HOME, the history placed by mlpath itself).
 3. The typical user edits (TYPICAL_EDITS below), committed.
-4. `mlpath update --defaults` to the next release; the files left with conflicts must be exactly
+4. `mlpath update --defaults` to the next release (with `--data` for the answers to questions the
+   previous release did not ask); the files left with conflicts must be exactly
    the ones CHANGELOG.md predicts for this template (its "Conflicts with the typical edits" lines
    of every entry after the release it started from).
 5. The generated project's own checks, through the harness (install, lint, typecheck, test).
@@ -196,6 +197,21 @@ def predicted_conflicts(template: str, since: str) -> list[str]:
     return sorted(names)
 
 
+def questions_at(repo: Path, tag: str) -> set[str]:
+    """The questions the template repository asks at `tag`: the top-level keys of copier.yml and
+    questions/*.yml that are not Copier settings (`_...`)."""
+    files = git(repo, "ls-tree", "-r", "--name-only", tag, "--", "copier.yml", "questions")
+    return {
+        name
+        for path in files.split()
+        for name in re.findall(r"^([A-Za-z]\w*):", git(repo, "show", f"{tag}:{path}"), re.M)
+    }
+
+
+def data_args(data: dict[str, str]) -> list[str]:
+    return [arg for key, value in data.items() for arg in ("--data", f"{key}={value}")]
+
+
 def upgrade(template: str, work: Path, data: dict[str, str] | None = None) -> Upgrade:
     repo, old_tag, new_tag = two_release_repo(work, template)
     home = work / "home"
@@ -203,16 +219,17 @@ def upgrade(template: str, work: Path, data: dict[str, str] | None = None) -> Up
     env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV"}}
     env.update({"HOME": str(home), "MLPATH_TEMPLATE_REPO": str(repo), **GIT_ENV})
     project = work / f"my-{template}"
-    extra = [arg for key, value in (data or {}).items() for arg in ("--data", f"{key}={value}")]
-    made = mlpath(
-        ["new", template, str(project), "--defaults", "--vcs-ref", old_tag, "--no-lock", *extra],
-        work,
-        env,
-    )
+    # An answer to a question the previous release does not ask yet is given to the update,
+    # as a user turning the new option on would (`mlpath update --data key=value`).
+    asked = questions_at(repo, old_tag)
+    at_new = {key: value for key, value in (data or {}).items() if key in asked}
+    at_update = {key: value for key, value in (data or {}).items() if key not in asked}
+    new = ["new", template, str(project), "--defaults", "--vcs-ref", old_tag, "--no-lock"]
+    made = mlpath([*new, *data_args(at_new)], work, env)
     if made.returncode != 0:
         raise harness.HarnessError(f"mlpath new at {old_tag} failed:\n{made.stderr}")
     typical_edits(project)
-    updated = mlpath(["update", str(project), "--defaults"], work, env)
+    updated = mlpath(["update", str(project), "--defaults", *data_args(at_update)], work, env)
     if updated.returncode not in {0, 3}:
         raise harness.HarnessError(f"mlpath update failed:\n{updated.stdout}\n{updated.stderr}")
     conflicts = sorted(

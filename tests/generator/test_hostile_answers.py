@@ -53,6 +53,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "lora-finetune": ("lora-finetune", {"gpu_base_model": GPU_BASE_MODEL, "license": "none"}),
     "rag-eval": ("rag-eval", {"dense_retrieval": True, "license": "Apache-2.0"}),
     "rag-eval-bm25": ("rag-eval", {"dense_retrieval": False}),
+    "rag-eval-mlflow": ("rag-eval", {"dense_retrieval": False, "experiment_tracking": "mlflow"}),
 }
 # The first line of each license's text and the line that names the holder.
 LICENSE_TEXTS = {
