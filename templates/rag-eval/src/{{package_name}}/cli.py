@@ -195,7 +195,8 @@ def serve(
 def bench(
     queries: Annotated[int, typer.Option(help="queries in the evaluation benchmark")] = 10_000,
 ) -> None:
-    """Index build rate, search latency, evaluation speed vs pytrec_eval (reports/bench.json)."""
+    """Index build rate, search latency, BM25 queries/s vs bm25s, evaluation speed vs pytrec_eval
+    (reports/bench.json)."""
     from .bench import run_bench
 
     if queries <= 0:
@@ -204,9 +205,10 @@ def bench(
     result = run_bench(queries, model=current.embedding_model)
     current.reports_dir.mkdir(parents=True, exist_ok=True)
     (current.reports_dir / "bench.json").write_text(json.dumps(result, indent=2) + "\n")
-    from .experiments.report import scaling_table
+    from .experiments.report import scaling_table, throughput_table
 
     typer.echo("\n".join(scaling_table(result["scaling"])))
+    typer.echo("\n".join(throughput_table(result["bm25_throughput"])))
     for key, value in result["measures"].items():
         typer.echo(f"{key:36s} {value:,.4g}" if isinstance(value, float) else f"{key:36s} {value}")
     typer.echo(result["note"])

@@ -333,8 +333,26 @@ def scaling_table(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def throughput_table(rows: list[dict[str, Any]]) -> list[str]:
+    """`make bench`'s BM25 throughput rows: this project's search against bm25s's batched one."""
+    lines = [
+        "| BM25 queries/s | chunks | queries | this project | bm25s retrieve | ratio "
+        "| max score difference | load average |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['corpus']} | {r['chunks']:,} | {r['queries']} | {r['queries_per_s']:,.0f} | "
+            f"{r['bm25s_queries_per_s']:,.0f} | {r['speed_ratio_ours_over_bm25s']:.2f}x | "
+            f"{r['max_abs_score_difference']:.1g} | {r['load_average_1m']:.2f} |"
+        )
+    return lines
+
+
 def _bench_lines(bench: dict[str, Any]) -> list[str]:
     lines = [*scaling_table(bench.get("scaling", [])), ""]
+    if bench.get("bm25_throughput"):
+        lines += [*throughput_table(bench["bm25_throughput"]), ""]
     lines += ["| measure | value |", "|---|---:|"]
     for key, value in bench["measures"].items():
         shown = f"{value:,.3f}" if isinstance(value, float) else str(value)
