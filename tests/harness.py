@@ -5,7 +5,9 @@ A template is accepted when, for each notable answer set, the generated project 
 pre-commit hooks (`pre-commit run --all-files`), actionlint and the GitHub workflow schema on
 `.github/workflows/*.yml`, Dependabot's schema on `.github/dependabot.yml`, hadolint on its
 Dockerfile, and the smoke test of its CI `docker` job run against the same server started without
-Docker.
+Docker. The CI steps run with `$GITHUB_STEP_SUMMARY` set, as on GitHub: what the `make summary`
+step writes there must be `make report`'s headline measured by this run, its figures those of
+reports/RESULTS.md, and WRITEUP.md's results section the same (tests/job_summary.py).
 
 The environment is built the way `make setup` would, except that it goes through `uv pip` with
 pip's find-links folder and a `torch==2.13.0` constraint: on these machines that is the one way to
@@ -48,6 +50,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import tomllib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -55,6 +58,8 @@ from pathlib import Path
 
 import copier
 import yaml
+
+from tests.job_summary import JobSummaryError, check_job_summary
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TOOLS_DIR = Path(__file__).resolve().parent / "tools"
@@ -82,6 +87,8 @@ CI_WORKFLOW = Path(".github") / "workflows" / "ci.yml"
 DEPENDABOT_CONFIG = Path(".github") / "dependabot.yml"
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 SMOKE_TIMEOUT_S = 600
+# The step of the checks job that puts `make report`'s headline in the job summary.
+SUMMARY_STEP = "make summary"
 TORCH_CONSTRAINT = "torch==2.13.0\n"
 # The template standard (DESIGN.md): the same targets everywhere, plus the project's main job.
 STANDARD_TARGETS = ("setup", "lint", "typecheck", "test", "bench", "report", "docker-build", "demo")
@@ -257,13 +264,29 @@ def runs_here(step: str) -> bool:
 
 
 def run_ci_steps(project: Path) -> list[str]:
-    """Run every CI `run:` step that works offline here, then the smoke test; return what ran."""
+    """Run every CI `run:` step that works offline here, then the smoke test; return what ran.
+
+    Each step gets a `$GITHUB_STEP_SUMMARY` file, as on GitHub. Once the summary step has run
+    (or anything was written there), it must hold this run's measured headline, and WRITEUP.md
+    the same figures (tests/job_summary.py).
+    """
     ran = []
-    for step in ci_run_steps(project):
-        if not runs_here(step):
-            continue
-        run(step, project, env=project_env(project))
-        ran.append(step)
+    started = time.time()
+    with tempfile.TemporaryDirectory(prefix="mlpath-step-summary-") as tmp:
+        step_summary = Path(tmp) / "step_summary.md"
+        step_summary.touch()
+        env = {**project_env(project), "GITHUB_STEP_SUMMARY": str(step_summary)}
+        for step in ci_run_steps(project):
+            if not runs_here(step):
+                continue
+            run(step, project, env=env)
+            ran.append(step)
+        written = step_summary.read_text(encoding="utf-8")
+    if SUMMARY_STEP in ran or written:
+        try:
+            check_job_summary(project, written, since=started)
+        except JobSummaryError as err:
+            raise HarnessError(f"`{SUMMARY_STEP}` in {project}: {err}") from None
     return ran + smoke_locally(project)
 
 
@@ -447,7 +470,10 @@ def check_generated_project(project: Path) -> list[str]:
     lint_dockerfile(project)
     install(project)  # the build backend (hatchling) refuses a license that is no SPDX expression
     hooks = check_pre_commit(project)
-    return [hooks, *run_ci_steps(project)]
+    ran = run_ci_steps(project)
+    if SUMMARY_STEP not in ran:
+        raise HarnessError(f"{project}/{CI_WORKFLOW}: no `{SUMMARY_STEP}` step (the job summary)")
+    return [hooks, *ran]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

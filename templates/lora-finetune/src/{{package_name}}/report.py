@@ -19,7 +19,7 @@ from .bench import TRAINER_ROW, BatchingBench, format_table
 from .errors import DataError
 from .evaluate import format_eval_table
 from .metrics import read_metrics
-from .readme_results import replace_results
+from .readme_results import publish_headline, replace_results
 
 
 def plot_loss(records: list[dict[str, Any]], path: Path) -> None:
@@ -96,6 +96,22 @@ def gpu_results_text(gpu_bench: dict[str, Any]) -> str:
     )
 
 
+def headline(
+    eval_payload: dict[str, Any] | None, bench: dict[str, Any], gpu_bench: dict[str, Any] | None
+) -> str:
+    """The results in brief (WRITEUP.md, CI's job summary): RESULTS.md's test-split table, then
+    the README's throughput block, the same figures."""
+    if eval_payload is None:
+        lines = ["Test split: not measured yet (`make eval`)."]
+    else:
+        lines = [
+            f"`make eval` on `{Path(eval_payload['split']).name}`, base model vs base + adapter:",
+            "",
+            format_eval_table(eval_payload),
+        ]
+    return "\n".join([*lines, "", readme_results(bench, gpu_bench)])
+
+
 def update_readme(readme: Path, text_between: str) -> bool:
     """Replace what lies between the README's results markers; everything outside them is the
     user's and stays. A README without the markers is left alone (returns False)."""
@@ -105,8 +121,9 @@ def update_readme(readme: Path, text_between: str) -> bool:
 def write_report(
     run_dir: Path, bench_path: Path, reports_dir: Path, readme: Path | None = None
 ) -> Path:
-    """RESULTS.md and its plots; with `readme`, also the README's results block, so that no
-    figure there is typed by hand."""
+    """RESULTS.md and its plots, and SUMMARY.md (the headline, for CI's job summary); with
+    `readme`, also the README's results block and the results section of the WRITEUP.md beside
+    it, so that no figure there is typed by hand."""
     records = read_metrics(run_dir / "metrics.jsonl")
     if not bench_path.is_file():
         raise DataError(f"benchmark file {bench_path} does not exist (run `make bench` first)")
@@ -138,8 +155,8 @@ def write_report(
         lines.append(f"| {r['step']} | {shown} | {r['loss']:.4f} | {r['perplexity']:.2f} |")
     lines += ["", "## Test split: base model vs base + adapter", ""]
     eval_file = run_dir / "eval.json"
-    if eval_file.is_file():
-        payload = json.loads(eval_file.read_text())
+    payload = json.loads(eval_file.read_text()) if eval_file.is_file() else None
+    if payload is not None:
         lines += [
             f"`make eval` on `{Path(payload['split']).name}`: loss and perplexity over response "
             "tokens; exact match of greedy responses, with 95% percentile bootstrap intervals.",
@@ -184,4 +201,6 @@ def write_report(
     out.write_text("\n".join(lines))
     if readme is not None:
         update_readme(readme, readme_results(bench, gpu_bench))
+    writeup = None if readme is None else readme.with_name("WRITEUP.md")
+    publish_headline(headline(payload, bench, gpu_bench), reports_dir / "SUMMARY.md", writeup)
     return out

@@ -13,7 +13,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
-from .readme_results import replace_results
+from .readme_results import publish_headline, replace_results
 
 # The targets the service is held to on a 2-core machine.
 MAX_MONITORING_COST = 0.10
@@ -238,6 +238,25 @@ def render_readme_results(bench: dict[str, Any] | None) -> str:
         "![throughput and latency](reports/throughput_latency.png)",
     ]
     return "\n".join(lines)
+
+
+def render_headline(bench: dict[str, Any] | None, metadata: dict[str, Any] | None) -> str:
+    """The results in brief (WRITEUP.md, CI's job summary): the model's held-out metrics as
+    RESULTS.md shows them, then the README's serving figures."""
+    model = render_model_section(metadata)[2:]  # without its heading: the reader's page has one
+    return "\n".join([*model, render_readme_results(bench)])
+
+
+def publish(
+    bench: dict[str, Any] | None,
+    metadata: dict[str, Any] | None,
+    output_dir: Path,
+    writeup: Path | None = None,
+) -> Path:
+    """reports/SUMMARY.md (`make summary`) and, with `writeup`, WRITEUP.md's results section."""
+    summary = output_dir / "SUMMARY.md"
+    publish_headline(render_headline(bench, metadata), summary, writeup)
+    return summary
 
 
 def update_readme(readme: Path, section: str) -> bool:

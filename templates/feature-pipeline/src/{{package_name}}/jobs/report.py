@@ -22,6 +22,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from ..definitions import FEATURE_NAMES
 from ..errors import InputError
 from ..model.artifact import read_metadata
+from ..readme_results import publish_headline
 from ..settings import Settings
 from ..skew.reference import FeatureReference
 
@@ -38,6 +39,8 @@ def _missing(what: str, command: str) -> list[str]:
 
 
 def write_report(settings: Settings) -> Path:
+    """RESULTS.md and its plots, SUMMARY.md (the headline, for CI's job summary) and the results
+    section of the WRITEUP.md beside the reports folder, every figure from the jobs' files."""
     out = settings.reports_dir
     pipeline = _optional(out / "pipeline.json")
     if pipeline is None or not settings.training_set_path.is_file():
@@ -68,7 +71,34 @@ def write_report(settings: Settings) -> Path:
     ]
     path = out / "RESULTS.md"
     path.write_text("\n".join(line for section in sections for line in section))
+    headline = _headline(pipeline, model, skew_drills, parity_drills)
+    publish_headline("\n".join(headline), out / "SUMMARY.md", out.parent / "WRITEUP.md")
     return path
+
+
+def _headline(
+    pipeline: dict[str, Any],
+    model: dict[str, Any] | None,
+    skew_drills: dict[str, Any] | None,
+    parity_drills: dict[str, Any] | None,
+) -> list[str]:
+    """The results in brief (WRITEUP.md, CI's job summary): RESULTS.md's model section and the
+    verdicts of its checks and drills, the same figures."""
+    skew, parity = pipeline["skew"], pipeline["parity"]
+    lines = [
+        *_model(model)[2:],
+        f"Served skew check on {skew['requests']:,} logged predictions: "
+        f"**{'passed' if skew['passed'] else 'FAILED'}**; parity of the SQL stores with the "
+        f"independent Python path on {sum(parity['compared'].values()):,} vectors: "
+        f"**{'passed' if parity['passed'] else 'FAILED'}**.",
+    ]
+    for name, drills in (("serving", skew_drills), ("streaming-path", parity_drills)):
+        if drills is None:
+            continue
+        bugs = drills["drills"][1:] if name == "serving" else drills["drills"]  # [0]: control
+        caught = sum(d["caught"] for d in bugs)
+        lines.append(f"The {name} drills: {caught} of {len(bugs)} injected bugs caught.")
+    return lines
 
 
 def _header(pipeline: dict[str, Any], bench: dict[str, Any] | None) -> list[str]:

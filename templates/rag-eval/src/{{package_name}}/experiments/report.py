@@ -19,7 +19,7 @@ from matplotlib.artist import Artist
 from matplotlib.lines import Line2D
 
 from ..errors import InputError
-from ..readme_results import replace_results
+from ..readme_results import publish_headline, replace_results
 from .results import format_comparison
 
 README_START = "<!-- results: written by `make report` from reports/grid/summary.json -->"
@@ -27,8 +27,9 @@ README_END = "<!-- /results -->"
 
 
 def write_report(reports_dir: Path, readme: Path | None = None) -> Path:
-    """RESULTS.md and its plots; with `readme`, also the README's results block (see
-    `update_readme`), so that no sentence about results there is typed by hand."""
+    """RESULTS.md and its plots, and SUMMARY.md (the headline, for CI's job summary); with
+    `readme`, also the README's results block (see `update_readme`) and the results section of
+    the WRITEUP.md beside it, so that no sentence about results there is typed by hand."""
     summary_path = reports_dir / "grid" / "summary.json"
     if not summary_path.is_file():
         raise InputError(f"{summary_path}: no grid results; run `make eval` first")
@@ -41,6 +42,8 @@ def write_report(reports_dir: Path, readme: Path | None = None) -> Path:
     out.write_text(_markdown(summary, bench))
     if readme is not None:
         update_readme(readme, summary)
+    writeup = None if readme is None else readme.with_name("WRITEUP.md")
+    publish_headline(headline(summary), reports_dir / "SUMMARY.md", writeup)
     return out
 
 
@@ -63,6 +66,12 @@ def update_readme(readme: Path, summary: dict[str, Any]) -> bool:
     markers is left alone (returns False).
     """
     return replace_results(readme, README_START, README_END, results_summary(summary))
+
+
+def headline(summary: dict[str, Any]) -> str:
+    """The results in brief (WRITEUP.md, CI's job summary): the README's sentences and the
+    held-out table of RESULTS.md, the same figures."""
+    return "\n".join([results_summary(summary), "", *_held_out_lines(summary)])
 
 
 def results_summary(summary: dict[str, Any]) -> str:

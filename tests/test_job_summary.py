@@ -1,0 +1,120 @@
+"""The job-summary check catches a summary or a write-up that is not this run's measured headline
+(fast: a hand-made project folder; the real projects go through tests/test_templates.py)."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from tests import harness, job_summary
+from tests.job_summary import JobSummaryError, check_job_summary
+
+REPO = Path(__file__).resolve().parents[1]
+TABLE = "|---|---:|\n| roc_auc | 0.7719 |\n| brier | 0.1254 |\n"
+HEADLINE = f"Held-out figures.\n\n| metric | value |\n{TABLE}"
+RESULTS = f"# Results\n\n| metric | held-out value |\n{TABLE}"
+PLACEHOLDER = "Not measured yet: `make train report` writes the figures here."
+
+
+def write_project(
+    root: Path, headline: str = HEADLINE, results: str = RESULTS, section: str | None = None
+) -> Path:
+    (root / "reports").mkdir(parents=True)
+    (root / "reports" / "SUMMARY.md").write_text(f"## Results (`make report`)\n\n{headline}")
+    (root / "reports" / "RESULTS.md").write_text(results)
+    body = headline if section is None else section
+    (root / "WRITEUP.md").write_text(
+        f"# Write-up\n\n## Results\n\n{job_summary.WRITEUP_BEGIN}\n{body}\n"
+        f"{job_summary.WRITEUP_END}\n\n## What broke\n\nprose\n"
+    )
+    return root
+
+
+def summary_of(project: Path) -> str:
+    return (project / "reports" / "SUMMARY.md").read_text()
+
+
+def test_the_measured_headline_passes(tmp_path: Path) -> None:
+    project = write_project(tmp_path)
+    check_job_summary(project, "earlier step's note\n" + summary_of(project), since=0)
+
+
+def test_an_empty_job_summary_is_caught(tmp_path: Path) -> None:
+    project = write_project(tmp_path)
+    with pytest.raises(JobSummaryError, match="does not hold"):
+        check_job_summary(project, "", since=0)
+
+
+def test_a_placeholder_without_figures_is_caught(tmp_path: Path) -> None:
+    project = write_project(tmp_path, headline=PLACEHOLDER, section=PLACEHOLDER)
+    with pytest.raises(JobSummaryError, match="no table of measured figures"):
+        check_job_summary(project, summary_of(project), since=0)
+
+
+def test_a_figure_the_report_does_not_state_is_caught(tmp_path: Path) -> None:
+    project = write_project(tmp_path, headline=HEADLINE.replace("0.7719", "0.7791"))
+    with pytest.raises(JobSummaryError, match=r"\['0.7791'\].*not in reports/RESULTS.md"):
+        check_job_summary(project, summary_of(project), since=0)
+
+
+def test_a_write_up_still_holding_its_placeholder_is_caught(tmp_path: Path) -> None:
+    project = write_project(tmp_path, section=PLACEHOLDER)
+    with pytest.raises(JobSummaryError, match="not the report's headline"):
+        check_job_summary(project, summary_of(project), since=0)
+
+
+def test_a_write_up_without_markers_is_caught(tmp_path: Path) -> None:
+    project = write_project(tmp_path)
+    (project / "WRITEUP.md").write_text("# Write-up\n\n## Results\n\n| roc_auc | 0.7719 |\n")
+    with pytest.raises(JobSummaryError, match="no results markers"):
+        check_job_summary(project, summary_of(project), since=0)
+
+
+def test_reports_older_than_the_run_are_caught(tmp_path: Path) -> None:
+    project = write_project(tmp_path)
+    committed = time.time() - 3600
+    os.utime(project / "reports" / "RESULTS.md", (committed, committed))
+    with pytest.raises(JobSummaryError, match="predates the CI steps"):
+        check_job_summary(project, summary_of(project), since=time.time() - 60)
+
+
+def test_the_markers_are_the_templates_own() -> None:
+    shared = (REPO / "templates" / "_shared" / "readme_results.py.jinja").read_text()
+    assert f'WRITEUP_BEGIN = "{job_summary.WRITEUP_BEGIN}"' in shared
+    assert f'WRITEUP_END = "{job_summary.WRITEUP_END}"' in shared
+    for template in harness.TEMPLATES:
+        writeup = (REPO / "templates" / template / "WRITEUP.md.jinja").read_text()
+        assert writeup.count(job_summary.WRITEUP_BEGIN) == 1, template
+        assert writeup.count(job_summary.WRITEUP_END) == 1, template
+        headings = re.findall(r"^## (.+)$", writeup, flags=re.MULTILINE)
+        assert headings == [
+            "The problem",
+            "The design",
+            "How it was measured",
+            "Results",
+            "What broke and how it was found",
+            "What I would do next",
+        ], template
+
+
+def test_ci_steps_get_a_step_summary_and_the_summary_step_is_checked(tmp_path: Path) -> None:
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text(
+        "on: push\njobs:\n"
+        "  checks:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make summary\n"
+        "  docker:\n    runs-on: ubuntu-latest\n    env:\n      SMOKE_LOCAL: 'true'\n"
+        "    steps: []\n"
+    )
+    (tmp_path / "Makefile").write_text(
+        "summary:\n\tmkdir -p reports\n"
+        "\tprintf '| roc_auc | 0.7719 |\\n' > reports/RESULTS.md\n"
+        "\tprintf 'no figures\\n' > reports/SUMMARY.md\n"
+        '\tcat reports/SUMMARY.md >> "$$GITHUB_STEP_SUMMARY"\n'
+    )
+    with pytest.raises(harness.HarnessError, match=r"make summary.*no table of measured figures"):
+        harness.run_ci_steps(tmp_path)
