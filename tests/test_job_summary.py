@@ -118,3 +118,38 @@ def test_ci_steps_get_a_step_summary_and_the_summary_step_is_checked(tmp_path: P
     )
     with pytest.raises(harness.HarnessError, match=r"make summary.*no table of measured figures"):
         harness.run_ci_steps(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated project (no install): its Makefile's summary target is the shared one."""
+    project = tmp_path_factory.mktemp("rendered") / "project"
+    harness.generate("serving-api", project)
+    (project / "reports").mkdir(exist_ok=True)
+    (project / "reports" / "SUMMARY.md").write_text(f"## Results (`make report`)\n\n{HEADLINE}")
+    return project
+
+
+def make_summary(project: Path, step_summary: Path | None) -> str:
+    # `-o report`: take `make report` as done (its inputs need an installed project).
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
+    if step_summary is not None:
+        env["GITHUB_STEP_SUMMARY"] = str(step_summary)
+    return harness.run(["make", "--no-print-directory", "-o", "report", "summary"], project, env)
+
+
+def test_make_summary_appends_to_the_job_summary(rendered: Path, tmp_path: Path) -> None:
+    step_summary = tmp_path / "step_summary.md"
+    step_summary.write_text("an earlier step's lines\n")
+    make_summary(rendered, step_summary)
+    assert step_summary.read_text() == "an earlier step's lines\n" + summary_of(rendered)
+
+
+def test_make_summary_prints_without_a_job_summary(rendered: Path) -> None:
+    assert summary_of(rendered) in make_summary(rendered, None)
+
+
+def test_the_ci_workflow_ends_its_checks_with_the_summary_step(rendered: Path) -> None:
+    steps = harness.job_run_steps(harness.ci_jobs(rendered)["checks"])
+    assert steps[-1] == harness.SUMMARY_STEP
+    assert steps.index("make test") < steps.index(harness.SUMMARY_STEP)
