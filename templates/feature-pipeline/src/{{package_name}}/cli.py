@@ -106,6 +106,17 @@ def materialize() -> None:
 
 
 @app.command()
+def feast() -> None:
+    """Write data/feast_repo/ from definitions.py, then feast apply and materialize it."""
+    with _clean_errors():
+        repo = steps.feast_apply(_settings())
+        typer.echo(
+            f"applied and materialised the Feast repository {repo} "
+            f"(try: uv run feast --chdir {repo} feature-views list)"
+        )
+
+
+@app.command()
 def train() -> None:
     """Train the model on the training set (time-based holdout) and save it with its references."""
     with _clean_errors():

@@ -172,6 +172,29 @@ def materialize_online(settings: Settings) -> int:
         store.close()
 
 
+def feast_apply(settings: Settings) -> Path:
+    """The Feast repository from definitions.py, applied and materialised (the `feast` extra)."""
+    try:
+        from .. import feast_repo
+    except ModuleNotFoundError as err:
+        if err.name != "feast":
+            raise
+        raise InputError(
+            "feast: not installed; install the extra with `uv sync --extra feast` "
+            "(make setup installs every extra)"
+        ) from err
+    as_of = pd.read_parquet(
+        _existing(settings.offline_features_path, "features"), columns=["as_of"]
+    )["as_of"]
+    repo = feast_repo.write_repo(settings)
+    # Every snapshot, as the pipeline's own materialize reads them; the window ends a second past
+    # the newest, as Feast has counted its end both in and out.
+    feast_repo.apply_and_materialize(
+        repo, as_of.min().to_pydatetime(), as_of.max().to_pydatetime() + timedelta(seconds=1)
+    )
+    return repo
+
+
 def stored_vectors(settings: Settings) -> dict[str, list[FeatureVector]]:
     """What the skew check compares: the whole online store and a historic offline sample."""
     store = OnlineStore(settings.online_url)
