@@ -107,10 +107,71 @@ def measured_where(bench: dict[str, Any]) -> str:
     machine = bench["machine"]
     when = bench.get("measured_at", "an unrecorded date")
     cpu = machine.get("cpu_model") or "CPU model not recorded"
+    load = ""
+    if "load_average_before" in machine:
+        before, after = machine["load_average_before"][0], machine["load_average_after"][0]
+        load = f"; load average {before:.2f} before, {after:.2f} after"
     return (
         f"measured by `make bench` on {when} on {machine['cpus']} CPUs ({cpu};"
-        f" {machine.get('platform', 'platform not recorded')}; Python {machine['python']})"
+        f" {machine.get('platform', 'platform not recorded')}; Python {machine['python']}{load})"
     )
+
+
+def render_baseline_section(bench: dict[str, Any]) -> list[str]:
+    """The service against the bare FastAPI + scikit-learn app (bench/bare_app.py)."""
+    lines = ["### Against a bare FastAPI + scikit-learn app", ""]
+    baseline = bench.get("baseline")
+    if baseline is None:
+        return [*lines, "Not in this bench.json: `make bench` runs the comparison.", ""]
+    return [
+        *lines,
+        "The service with monitoring, drift, auth and access logs on, and the app a user would"
+        " write first (bench/bare_app.py: the same model file, pydantic, `predict_proba`), up"
+        f" side by side and driven in {len(baseline['ratios'])} alternating"
+        f" {baseline['seconds_per_window']} s windows at {baseline['concurrency']} clients.",
+        "",
+        "| | service | bare app |",
+        "|---|---|---|",
+        f"| req/s (median window) | {statistics.median(baseline['service_rps']):.0f} |"
+        f" {statistics.median(baseline['bare_rps']):.0f} |",
+        f"| p99 ms (median window) | {baseline['service_p99_ms']:.1f} |"
+        f" {baseline['bare_p99_ms']:.1f} |",
+        f"| server CPU ms/request | {baseline['service_cpu_ms_per_request']:.3f} |"
+        f" {baseline['bare_cpu_ms_per_request']:.3f} |",
+        "",
+        f"Median throughput ratio service/bare: **{baseline['median_ratio']:.2f}x** (pairs ranged"
+        f" {min(baseline['ratios']):.2f}-{max(baseline['ratios']):.2f}); errors"
+        f" {baseline['errors']}. On a loaded machine, the CPU per request is the steadier figure.",
+        "",
+    ]
+
+
+def render_backends_section(bench: dict[str, Any]) -> list[str]:
+    """The inference backends, timed in process (bench/backends.py)."""
+    lines = ["### Inference backends", ""]
+    backends = bench.get("backends")
+    if backends is None:
+        return [*lines, "Not in this bench.json: `make bench` times both backends.", ""]
+    if "skipped" in backends:
+        return [*lines, f"Not timed: {backends['skipped']}.", ""]
+    faster = "onnx" if backends["speedup_single"] > 1 else "sklearn"
+    return [
+        *lines,
+        "One model call in process, median microseconds (calls alternate between the backends):",
+        "",
+        f"| backend | 1 row | {backends['batch_rows']} rows |",
+        "|---|---|---|",
+        *(
+            f"| {name} | {row['single_row_us']:.1f} | {row['batched_us']:.1f} |"
+            for name, row in ((name, backends[name]) for name in ("sklearn", "onnx"))
+        ),
+        "",
+        f"ONNX Runtime is {backends['speedup_single']:.1f}x scikit-learn's speed on one row and"
+        f" {backends['speedup_batched']:.1f}x on {backends['batch_rows']}; the faster one on one"
+        f" row here is **{faster}** (`SERVING_INFERENCE_BACKEND=auto`, the default, serves ONNX"
+        " where the artifact has an export).",
+        "",
+    ]
 
 
 def render_model_section(metadata: dict[str, Any] | None) -> list[str]:
@@ -182,6 +243,8 @@ def render_serving_section(bench: dict[str, Any] | None) -> list[str]:
         "",
         "![monitoring cost per pair](monitoring_overhead.png)",
         "",
+        *render_backends_section(bench),
+        *render_baseline_section(bench),
         "### Targets",
         "",
         "| target | measured | met |",
@@ -210,6 +273,30 @@ def _default_runs(bench: dict[str, Any]) -> list[dict[str, Any]]:
     return [r for r in bench["runs"] if r["monitoring"] and not r["batching"]]
 
 
+def _readme_backends_line(bench: dict[str, Any]) -> list[str]:
+    backends = bench.get("backends")
+    if backends is None or "skipped" in backends:
+        return []
+    sklearn, onnx = backends["sklearn"], backends["onnx"]
+    baseline = bench.get("baseline")
+    versus_bare = []
+    if baseline is not None:
+        versus_bare = [
+            "",
+            f"Against a bare FastAPI + scikit-learn app at {baseline['concurrency']} clients"
+            f" (everything on): {baseline['median_ratio']:.2f}x its throughput, p99"
+            f" {baseline['service_p99_ms']:.0f} ms vs {baseline['bare_p99_ms']:.0f} ms.",
+        ]
+    return [
+        "",
+        f"Inference backends, one model call (medians): scikit-learn"
+        f" {sklearn['single_row_us']:.0f} us, ONNX Runtime {onnx['single_row_us']:.0f} us for one"
+        f" row; {sklearn['batched_us']:.0f} us vs {onnx['batched_us']:.0f} us for"
+        f" {backends['batch_rows']} rows.",
+        *versus_bare,
+    ]
+
+
 def render_readme_results(bench: dict[str, Any] | None) -> str:
     """The README's results section: a summary of bench.json, saying where and when it ran."""
     if bench is None:
@@ -234,6 +321,7 @@ def render_readme_results(bench: dict[str, Any] | None) -> str:
         f" {overhead['median_ratio']:.3f}, server CPU per request off/on"
         f" {overhead['median_cpu_ratio']:.3f} (medians of {len(overhead['ratios'])} alternating"
         " pairs). Every configuration, with plots: [reports/RESULTS.md](reports/RESULTS.md).",
+        *_readme_backends_line(bench),
         "",
         "![throughput and latency](reports/throughput_latency.png)",
     ]

@@ -16,6 +16,16 @@ class Settings(BaseSettings):
 
     # Where the model comes from: a local artifact folder, or models:/name@alias (MLflow).
     model_uri: str = "artifacts/model"
+    # A second version beside it: an A/B candidate that takes candidate_weight of the traffic,
+    # or a shadow that scores a copy of the primary's traffic off the response path.
+    candidate_model_uri: str | None = None
+    candidate_role: Literal["ab", "shadow"] = "ab"
+    candidate_weight: float = Field(default=0.0, ge=0.0, le=1.0)
+    # A/B assignment hashes this header's value (a user id), so a user keeps their version;
+    # requests without it are assigned by their request id.
+    assignment_header: str = "x-user-id"
+    # Shadow requests waiting to be scored; when full, more are dropped and counted.
+    shadow_queue_size: int = Field(default=1000, ge=1)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     # Serve /metrics on its own port (not exposed publicly) instead of the API port.
@@ -38,11 +48,22 @@ class Settings(BaseSettings):
     graceful_shutdown_s: float = Field(default=20.0, gt=0)
     # Threads for BLAS/OpenMP inside the model call; scale with processes (replicas) instead.
     inference_threads: int = Field(default=1, ge=1, le=64)
+    # auto: ONNX Runtime where the artifact has an ONNX export (faster here: reports/RESULTS.md),
+    # scikit-learn otherwise; onnx or sklearn to force one.
+    inference_backend: Literal["auto", "onnx", "sklearn"] = "auto"
 
     @model_validator(mode="after")
     def _auth_needs_a_key_source(self) -> Settings:
         if self.auth and self.api_keys is None and self.api_keys_file is None:
             raise ValueError("auth is on but neither SERVING_API_KEYS nor SERVING_API_KEYS_FILE")
+        return self
+
+    @model_validator(mode="after")
+    def _candidate_needs_a_model(self) -> Settings:
+        if self.candidate_model_uri is None and self.candidate_weight > 0:
+            raise ValueError("candidate_weight is set but SERVING_CANDIDATE_MODEL_URI is not")
+        if self.candidate_role == "shadow" and self.candidate_weight > 0:
+            raise ValueError("a shadow takes no traffic: set candidate_weight to 0 or role to ab")
         return self
 
     def load_api_keys(self) -> tuple[str, ...]:

@@ -34,6 +34,7 @@ from .core.drift import build_reference, reference_to_dict
 from .core.encoding import LoanEncoder
 from .core.features import CATEGORICAL_COLUMNS, FEATURES, schema_as_dict
 from .io.artifact import save_artifact
+from .io.onnx_export import EXPORTABLE_MODEL_TYPES, export_onnx
 
 
 class TrainConfig(BaseModel):
@@ -114,5 +115,6 @@ def train(config: TrainConfig) -> dict[str, Any]:
         "metrics": metrics,
         "reference": reference_to_dict(build_reference(x_train)),
     }
-    save_artifact(config.output_dir, pipeline, metadata)
+    onnx_model = export_onnx(pipeline) if config.model_type in EXPORTABLE_MODEL_TYPES else None
+    save_artifact(config.output_dir, pipeline, metadata, onnx_model)
     return metadata

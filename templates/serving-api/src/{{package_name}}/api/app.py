@@ -33,6 +33,8 @@ DESCRIPTION = """Predicts the probability that a loan application defaults.
 
 * `POST /v1/predict` scores a batch of applications (up to 1000 per request).
 * `GET /v1/model` describes the model in service: version, schema, held-out metrics.
+* `GET /v1/models` lists the versions in service (primary, A/B candidate, shadow) and the share
+  of traffic each answers; `X-User-ID` keeps a user on one version.
 * `GET /healthz` is liveness, `GET /readyz` readiness (200 only once the model has loaded).
 * `GET /metrics` is the Prometheus scrape endpoint (or on its own port, see `SERVING_METRICS_PORT`).
 

@@ -9,6 +9,8 @@ import time
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+# The version that answered the request (set by the predict route), on its access log line.
+model_version_var: ContextVar[str | None] = ContextVar("model_version", default=None)
 
 # Attributes every LogRecord has; anything else was passed through `extra=` and is logged as is.
 _STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -28,6 +30,9 @@ class JsonFormatter(logging.Formatter):
         request_id = request_id_var.get()
         if request_id is not None:
             entry["request_id"] = request_id
+        model_version = model_version_var.get()
+        if model_version is not None:
+            entry["model_version"] = model_version
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRS})
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)

@@ -13,7 +13,7 @@ import uuid
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .logs import request_id_var
+from .logs import model_version_var, request_id_var
 from .service import ServiceState
 
 access_logger = logging.getLogger("access")
@@ -42,6 +42,7 @@ class RequestContextMiddleware:
         valid = incoming is not None and _VALID_REQUEST_ID.fullmatch(incoming)
         request_id = incoming if valid and incoming else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        version_token = model_version_var.set(None)
         status = 500
         start = time.perf_counter()
 
@@ -68,6 +69,7 @@ class RequestContextMiddleware:
                         "duration_ms": round((time.perf_counter() - start) * 1000, 3),
                     },
                 )
+            model_version_var.reset(version_token)
             request_id_var.reset(token)
 
 

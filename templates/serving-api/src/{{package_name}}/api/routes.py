@@ -6,12 +6,14 @@ from __future__ import annotations
 from email.message import Message
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, Response
 from fastapi import params as fastapi_params
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from .logs import model_version_var, request_id_var
 from .schemas import (
+    DeployedModelInfo,
     Health,
     ModelInfo,
     Prediction,
@@ -59,12 +61,20 @@ def model_router(state: ServiceState, protected: list[fastapi_params.Depends]) -
             503: {"description": "The model has not loaded yet"},
         },
     )
-    async def predict(body: PredictRequest) -> PredictResponse:
-        probabilities = await state.predict(to_matrix(body.instances))
-        assert state.model is not None
-        threshold = state.model.threshold
+    async def predict(
+        body: PredictRequest, request: Request, after_response: BackgroundTasks
+    ) -> PredictResponse:
+        key = None
+        if state.splits_traffic:
+            key = request.headers.get(state.settings.assignment_header) or request_id_var.get()
+        features = to_matrix(body.instances)
+        model, probabilities = await state.predict(features, key)
+        model_version_var.set(model.version)
+        if state.shadow is not None:  # queued once the response is sent: it never waits
+            after_response.add_task(state.shadow.offer, features, probabilities)
+        threshold = model.threshold
         return PredictResponse(
-            model_version=state.model.version,
+            model_version=model.version,
             predictions=[
                 Prediction(default_probability=float(p), will_default=bool(p >= threshold))
                 for p in probabilities
@@ -81,6 +91,30 @@ def model_router(state: ServiceState, protected: list[fastapi_params.Depends]) -
         if state.model is None:
             raise ModelNotReadyError(state.load_error or "the model is still loading")
         return state.model.metadata
+
+    @router.get(
+        "/v1/models",
+        response_model=list[DeployedModelInfo],
+        summary="List the versions in service: primary, A/B candidate, shadow",
+        responses={503: {"description": "The models have not loaded yet"}},
+    )
+    async def models() -> list[DeployedModelInfo]:
+        deployed = state.deployed()
+        if not deployed:
+            raise ModelNotReadyError(state.load_error or "the model is still loading")
+        return [
+            DeployedModelInfo(
+                role=d.role,
+                weight=d.weight,
+                backend=d.model.backend,
+                name=str(d.model.metadata["name"]),
+                version=d.model.version,
+                model_type=str(d.model.metadata["model_type"]),
+                created_at=str(d.model.metadata["created_at"]),
+                metrics=d.model.metadata["metrics"],
+            )
+            for d in deployed
+        ]
 
     return router
 

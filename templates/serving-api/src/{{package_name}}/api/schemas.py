@@ -112,6 +112,21 @@ class ModelInfo(BaseModel):
     feature_schema: list[dict[str, Any]]
 
 
+class DeployedModelInfo(BaseModel):
+    model_config = ConfigDict(protected_namespaces=())
+
+    role: Literal["primary", "candidate", "shadow"] = Field(
+        description="primary and candidate answer requests; a shadow scores copies of them"
+    )
+    weight: float = Field(ge=0.0, le=1.0, description="Share of the traffic this version answers")
+    backend: Literal["sklearn", "onnx"] = Field(description="What the model runs on")
+    name: str
+    version: str
+    model_type: str
+    created_at: str
+    metrics: dict[str, float] = Field(description="Held-out evaluation of this model")
+
+
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
 

@@ -32,6 +32,7 @@ class ServerProcess:
         cpu: int | None = None,
         log_path: Path | None = None,
         ready_timeout_s: float = 120.0,  # a bound: a loaded CI runner can take a minute
+        module: str = SERVER_MODULE,  # or the benchmark's baseline app
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -42,6 +43,7 @@ class ServerProcess:
             **settings_env,
         }
         self._cpu = cpu
+        self._module = module
         self._log_path = log_path
         self._ready_timeout_s = ready_timeout_s
         self.process: subprocess.Popen[bytes] | None = None
@@ -51,7 +53,7 @@ class ServerProcess:
         log = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL
         started = time.perf_counter()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", SERVER_MODULE], env=self._env, stdout=log, stderr=log
+            [sys.executable, "-m", self._module], env=self._env, stdout=log, stderr=log
         )
         if self._cpu is not None and hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(self.process.pid, {self._cpu})

@@ -1,12 +1,16 @@
 """`make bench`: the server in its own process pinned to CPU 0, the load generator on CPU 1.
 
-Two experiments:
+Four experiments:
+0. the inference backends (scikit-learn, ONNX Runtime) timed in process, single-row and batched;
 1. the matrix: monitoring on/off x micro-batching off/on x concurrency 1, 8, 32; the four
    servers are up together and driven in interleaved rounds, and each figure is the median
    over rounds, so a burst of load from elsewhere on the machine hits every configuration;
 2. the cost of monitoring, measured the way noisy machines allow: two servers (monitoring on and
    off) up side by side, driven in many short alternating windows; the ratio of each pair's
-   throughput is the figure, reported as a median.
+   throughput is the figure, reported as a median;
+3. the service as deployed (monitoring, drift, auth, access logs on) against the FastAPI +
+   scikit-learn app a user would write first (bench/bare_app.py), side by side in alternating
+   windows at 32 clients, the same way: the median ratio of throughput, and each one's p99.
 """
 
 from __future__ import annotations
@@ -25,8 +29,12 @@ from typing import Any
 import psutil
 
 from ..core.data import generate_loans, to_records
+from ..io.loader import load_model
+from .backends import format_backends, time_backends
 from .loadgen import run_load
 from .process import ServerProcess
+
+BARE_APP_MODULE = __name__.rsplit(".", 1)[0] + ".bare_app"
 
 SERVER_CPU, CLIENT_CPU = 0, 1
 
@@ -40,6 +48,7 @@ class BenchConfig:
     overhead_pairs: int = 16
     overhead_seconds: float = 1.0
     overhead_concurrency: int = 32
+    baseline_pairs: int = 8
     rows_per_request: int = 1
     seed: int = 11
 
@@ -65,12 +74,20 @@ def _measure(
     concurrency: int,
     seconds: float,
     warmup_s: float = 0.5,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """One load run, plus the server's CPU time per successful request: on a shared machine
     that is far steadier than throughput, which moves with whatever else is running."""
     cpu_before = _cpu_seconds(server)
     result = asyncio.run(
-        run_load(f"{server.url}/v1/predict", bodies, concurrency, seconds, warmup_s=warmup_s)
+        run_load(
+            f"{server.url}/v1/predict",
+            bodies,
+            concurrency,
+            seconds,
+            warmup_s=warmup_s,
+            headers=headers,
+        )
     )
     summary = result.summary()
     ok = summary["requests"] - summary["errors"]
@@ -177,6 +194,74 @@ def run_overhead_pairs(config: BenchConfig, bodies: list[bytes], pinned: bool) -
     }
 
 
+BENCH_API_KEY = "bench-key"
+
+
+def run_baseline_pairs(config: BenchConfig, bodies: list[bytes], pinned: bool) -> dict[str, Any]:
+    """The service, everything on, against bench/bare_app.py: alternating windows at the same
+    concurrency, both sent the API key (the bare app ignores it)."""
+    cpu = SERVER_CPU if pinned else None
+    service_env = {
+        **_server_env(config, monitoring=True, batching=False),
+        "SERVING_AUTH": "true",
+        "SERVING_API_KEYS": BENCH_API_KEY,
+        "SERVING_LOG_LEVEL": "info",  # one JSON access-log line per request, as deployed
+    }
+    bare_env = {"SERVING_MODEL_URI": config.model_uri}
+    headers = {"X-API-Key": BENCH_API_KEY}
+    windows: dict[str, list[dict[str, Any]]] = {"service": [], "bare": []}
+    with (
+        ServerProcess(service_env, cpu=cpu) as service,
+        ServerProcess(bare_env, cpu=cpu, module=BARE_APP_MODULE) as bare,
+    ):
+        for pair in range(config.baseline_pairs):
+            order = [("service", service), ("bare", bare)]
+            for name, server in order if pair % 2 == 0 else order[::-1]:
+                windows[name].append(
+                    _measure(
+                        server,
+                        bodies,
+                        config.overhead_concurrency,
+                        config.overhead_seconds,
+                        0.2,
+                        headers,
+                    )
+                )
+    errors = sum(w["errors"] for ws in windows.values() for w in ws)
+    pairs = zip(windows["service"], windows["bare"], strict=True)
+    ratios = [service_window["rps"] / bare_window["rps"] for service_window, bare_window in pairs]
+    return {
+        "concurrency": config.overhead_concurrency,
+        "seconds_per_window": config.overhead_seconds,
+        "service_rps": [w["rps"] for w in windows["service"]],
+        "bare_rps": [w["rps"] for w in windows["bare"]],
+        "ratios": ratios,
+        "median_ratio": statistics.median(ratios),
+        "service_p99_ms": statistics.median(w["p99_ms"] for w in windows["service"]),
+        "bare_p99_ms": statistics.median(w["p99_ms"] for w in windows["bare"]),
+        "service_cpu_ms_per_request": statistics.median(
+            w["server_cpu_ms_per_request"] for w in windows["service"]
+        ),
+        "bare_cpu_ms_per_request": statistics.median(
+            w["server_cpu_ms_per_request"] for w in windows["bare"]
+        ),
+        "errors": errors,
+    }
+
+
+def format_baseline(baseline: dict[str, Any]) -> str:
+    return (
+        f"service (monitoring, drift, auth, access log on) vs bare FastAPI + scikit-learn at"
+        f" c={baseline['concurrency']}: median throughput ratio {baseline['median_ratio']:.3f}"
+        f" over {len(baseline['ratios'])} alternating pairs"
+        f" ({statistics.median(baseline['service_rps']):.0f} vs"
+        f" {statistics.median(baseline['bare_rps']):.0f} req/s); p99"
+        f" {baseline['service_p99_ms']:.1f} ms vs {baseline['bare_p99_ms']:.1f} ms; server CPU"
+        f" {baseline['service_cpu_ms_per_request']:.3f} vs"
+        f" {baseline['bare_cpu_ms_per_request']:.3f} ms/request; errors {baseline['errors']}"
+    )
+
+
 def _format_row(row: dict[str, Any]) -> str:
     return (
         f"monitoring={'on ' if row['monitoring'] else 'off'} "
@@ -199,6 +284,9 @@ def cpu_model() -> str | None:
 
 def run_benchmark(config: BenchConfig, output: Path) -> dict[str, Any]:
     pinned = _pin_self()
+    load_before = os.getloadavg()
+    backends = time_backends(load_model(config.model_uri))
+    print(format_backends(backends), flush=True)
     bodies = request_bodies(config.rows_per_request, config.seed)
     runs = run_matrix(config, bodies, pinned)
     overhead = run_overhead_pairs(config, bodies, pinned)
@@ -207,6 +295,8 @@ def run_benchmark(config: BenchConfig, output: Path) -> dict[str, Any]:
         f"{overhead['median_ratio']:.3f} over {len(overhead['ratios'])} alternating pairs; "
         f"from server CPU per request: {overhead['median_cpu_ratio']:.3f}"
     )
+    baseline = run_baseline_pairs(config, bodies, pinned)
+    print(format_baseline(baseline), flush=True)
     result = {
         "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": {
@@ -215,10 +305,15 @@ def run_benchmark(config: BenchConfig, output: Path) -> dict[str, Any]:
             "pinned": pinned,
             "python": platform.python_version(),
             "platform": platform.platform(),
+            # 1, 5 and 15 minute load averages (`uptime`) before and after: what else ran.
+            "load_average_before": load_before,
+            "load_average_after": os.getloadavg(),
         },
         "config": {k: v for k, v in vars(config).items()},
+        "backends": backends,
         "runs": runs,
         "monitoring_overhead": overhead,
+        "baseline": baseline,
     }
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(result, indent=2) + "\n")

@@ -1,8 +1,9 @@
 """The model artifact: a folder with the fitted pipeline and a metadata.json that describes it.
 
 metadata.json carries the version, the feature schema, training metrics, a fingerprint of the
-training data, the drift reference and the SHA-256 of model.joblib. Loading checks the hash
-(joblib is pickle: only load files you made) and that the schema matches the code's.
+training data, the drift reference and the SHA-256 of model.joblib (and of model.onnx, the
+pipeline's ONNX export, where the model type has one). Loading checks the hashes (joblib is
+pickle: only load files you made) and that the schema matches the code's.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import joblib
 import numpy as np
@@ -20,6 +21,7 @@ from ..core.drift import FeatureReference, reference_from_dict
 from ..core.features import schema_as_dict
 
 MODEL_FILE = "model.joblib"
+ONNX_FILE = "model.onnx"
 METADATA_FILE = "metadata.json"
 
 
@@ -29,8 +31,10 @@ class ArtifactError(Exception):
 
 @dataclass(frozen=True)
 class LoadedModel:
-    pipeline: Any  # a fitted scikit-learn Pipeline with predict_proba
+    pipeline: Any  # a fitted scikit-learn Pipeline, or anything with its predict_proba
     metadata: dict[str, Any]
+    onnx_model: bytes | None = None  # the pipeline's ONNX export, if it has one
+    backend: Literal["sklearn", "onnx"] = "sklearn"  # what `pipeline` runs on (io/backends.py)
 
     @property
     def version(self) -> str:
@@ -51,11 +55,16 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def save_artifact(directory: Path, pipeline: Any, metadata: dict[str, Any]) -> Path:
+def save_artifact(
+    directory: Path, pipeline: Any, metadata: dict[str, Any], onnx_model: bytes | None = None
+) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     model_path = directory / MODEL_FILE
     joblib.dump(pipeline, model_path)
     full = {**metadata, "model_sha256": file_sha256(model_path)}
+    if onnx_model is not None:
+        (directory / ONNX_FILE).write_bytes(onnx_model)
+        full["onnx_sha256"] = hashlib.sha256(onnx_model).hexdigest()
     (directory / METADATA_FILE).write_text(json.dumps(full, indent=2) + "\n")
     return directory
 
@@ -88,4 +97,12 @@ def load_artifact(directory: Path) -> LoadedModel:
         raise ArtifactError(f"{model_path} is missing")
     if file_sha256(model_path) != metadata.get("model_sha256"):
         raise ArtifactError(f"{model_path} does not match the SHA-256 in {METADATA_FILE}")
-    return LoadedModel(pipeline=joblib.load(model_path), metadata=metadata)
+    onnx_model = None
+    if "onnx_sha256" in metadata:
+        onnx_path = directory / ONNX_FILE
+        if not onnx_path.is_file():
+            raise ArtifactError(f"{onnx_path} is missing")
+        onnx_model = onnx_path.read_bytes()
+        if hashlib.sha256(onnx_model).hexdigest() != metadata["onnx_sha256"]:
+            raise ArtifactError(f"{onnx_path} does not match the SHA-256 in {METADATA_FILE}")
+    return LoadedModel(pipeline=joblib.load(model_path), metadata=metadata, onnx_model=onnx_model)
