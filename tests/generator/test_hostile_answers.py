@@ -50,7 +50,12 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "serving-api": ("serving-api", {"mlflow_registry": False}),
     "serving-api-mlflow": ("serving-api", {"mlflow_registry": True, "license": "Apache-2.0"}),
     "feature-pipeline": ("feature-pipeline", {"license": "BSD-3-Clause"}),
+    "feature-pipeline-mlflow": ("feature-pipeline", {"experiment_tracking": "mlflow"}),
     "lora-finetune": ("lora-finetune", {"gpu_base_model": GPU_BASE_MODEL, "license": "none"}),
+    "lora-finetune-mlflow": (
+        "lora-finetune",
+        {"gpu_base_model": GPU_BASE_MODEL, "experiment_tracking": "mlflow"},
+    ),
     "rag-eval": ("rag-eval", {"dense_retrieval": True, "license": "Apache-2.0"}),
     "rag-eval-bm25": ("rag-eval", {"dense_retrieval": False}),
     "rag-eval-mlflow": ("rag-eval", {"dense_retrieval": False, "experiment_tracking": "mlflow"}),
