@@ -60,6 +60,10 @@ def git(cwd: Path, *args: str) -> None:
 
 def two_release_repo(root: Path) -> Path:
     git(REPO, "clone", "-q", "--no-local", str(REPO), str(root))
+    # Only the two tags below are releases: the checkout's releases.toml names older commits
+    # as newer versions (v0.3.0...), which an update would otherwise go to.
+    (root / "releases.toml").write_text("[releases]\n")
+    git(root, "commit", "-qam", "the bench's releases are its tags")
     git(root, "tag", "--force", "v0.1.0")
     shared = root / "templates" / "_shared" / "gitignore"
     shared.write_text(shared.read_text() + "# added in v0.2.0\n*.log\n")
