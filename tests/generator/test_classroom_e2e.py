@@ -40,6 +40,10 @@ BATCH_LINE = "embedding_batch_size: int = Field(default=32, gt=0)"
 def two_releases(root: Path) -> Path:
     """This checkout's committed templates as v0.1.0; v0.2.0 changes a setting and the README."""
     git(REPO, "clone", "-q", "--no-local", str(REPO), str(root))
+    # Only the two tags are releases: the checkout's releases.toml names older commits as newer
+    # versions (v0.3.0), which the term's update would otherwise go to.
+    (root / "releases.toml").write_text("[releases]\n")
+    git(root, "commit", "-qam", "the term's releases are its tags")
     git(root, "tag", "--force", "v0.1.0")
     settings = root / "templates" / "rag-eval" / SETTINGS
     settings.write_text(settings.read_text().replace(BATCH_LINE, BATCH_LINE.replace("32", "64")))
