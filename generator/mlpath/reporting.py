@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import ParamSpec, TypeVar
@@ -20,6 +22,13 @@ def fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def hand_interrupts_to_python() -> None:
+    """From here on a Ctrl-C is a KeyboardInterrupt, which the command cleans up after (see
+    __main__: before the command, it ends the process with one line)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def reports_errors(
     interrupted: Mapping[str, str],
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -29,6 +38,7 @@ def reports_errors(
     def decorate(command: Callable[P, R]) -> Callable[P, R]:
         @wraps(command)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            hand_interrupts_to_python()
             try:
                 return command(*args, **kwargs)
             except MlpathError as err:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -201,6 +202,26 @@ def test_interrupting_new_leaves_no_folder_or_a_complete_project(installation: P
             assert proc.returncode in {130, -signal.SIGINT}, err
             assert proc.returncode == -signal.SIGINT or "nothing was written" in err
         assert not any(p.name.startswith(".mlpath-") for p in Path.cwd().iterdir())
+
+
+def test_an_interrupt_while_the_command_line_is_parsed_gets_the_one_line() -> None:
+    """typer turns a KeyboardInterrupt outside a command into a silent exit 130 (CI saw one at
+    0.9 s into `mlpath new`); before a command starts, mlpath's own handler says so and exits."""
+    probe = (
+        "import os, signal, sys, time\n"
+        "import mlpath.__main__ as entry, mlpath.cli as cli\n"
+        "def parsing():  # as typer: an interrupt outside a command becomes exit 130\n"
+        "    try:\n"
+        "        os.kill(os.getpid(), signal.SIGINT); time.sleep(5)\n"
+        "    except KeyboardInterrupt:\n"
+        "        sys.exit(130)\n"
+        "cli.app = parsing\n"
+        "sys.argv = ['mlpath', 'new', 'rag-eval', 'p']\n"
+        "entry.main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
+    assert proc.returncode == 130
+    assert proc.stderr == "mlpath: interrupted; nothing was written\n"
 
 
 def test_project_inside_a_larger_repository(installation: Path) -> None:
