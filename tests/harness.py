@@ -194,7 +194,17 @@ def project_env(project: Path) -> dict[str, str]:
     env["UV_NO_SYNC"] = "1"  # `uv run` uses the environment install() made
     env["HF_HUB_OFFLINE"] = "1"
     env["TRANSFORMERS_OFFLINE"] = "1"
+    env.setdefault("OMP_NUM_THREADS", str(math_threads()))
     return env
+
+
+def math_threads() -> int:
+    """Threads for each project's torch/BLAS when pytest-xdist runs several projects at once: the
+    cores shared out. Two lora-finetune projects, each running `make test` and `make summary` with
+    torch's default of every core, took 336 s side by side on 2 cores (their OpenMP threads spin
+    against each other); with one thread each, 100 s, about one project's time alone."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return max(1, (os.cpu_count() or 1) // workers)
 
 
 def install(project: Path) -> None:
