@@ -219,7 +219,9 @@ def test_an_interrupt_while_the_command_line_is_parsed_gets_the_one_line() -> No
         "sys.argv = ['mlpath', 'new', 'rag-eval', 'p']\n"
         "entry.main()\n"
     )
-    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 130
     assert proc.stderr == "mlpath: interrupted; nothing was written\n"
 
