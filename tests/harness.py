@@ -87,6 +87,12 @@ CI_WORKFLOW = Path(".github") / "workflows" / "ci.yml"
 DEPENDABOT_CONFIG = Path(".github") / "dependabot.yml"
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 SMOKE_TIMEOUT_S = 600
+# The default variables GitHub gives every step that the CI steps use (values as on a real run).
+GITHUB_RUN_ENV = {
+    "GITHUB_SERVER_URL": "https://github.com",
+    "GITHUB_REPOSITORY": "student/project",
+    "GITHUB_RUN_ID": "1234567890",
+}
 # The step of the checks job that puts `make report`'s headline in the job summary.
 SUMMARY_STEP = "make summary"
 TORCH_CONSTRAINT = "torch==2.13.0\n"
@@ -285,7 +291,7 @@ def run_ci_steps(project: Path) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="mlpath-step-summary-") as tmp:
         step_summary = Path(tmp) / "step_summary.md"
         step_summary.touch()
-        env = {**project_env(project), "GITHUB_STEP_SUMMARY": str(step_summary)}
+        env = {**project_env(project), **GITHUB_RUN_ENV, "GITHUB_STEP_SUMMARY": str(step_summary)}
         for step in ci_run_steps(project):
             if not runs_here(step):
                 continue

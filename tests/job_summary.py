@@ -8,7 +8,9 @@ then requires of what landed there:
   SUMMARY.md are newer than the first step;
 - it holds a table with measured figures, not a "not measured yet" placeholder;
 - every figure in its tables is one that reports/RESULTS.md states;
-- WRITEUP.md's results section, between its markers, holds the same tables.
+- WRITEUP.md's results section, between its markers, holds the same tables;
+- every link in it is absolute: a job summary has no base path, so a link to a repository path
+  (`[RESULTS.md](reports/RESULTS.md)`) leads nowhere on GitHub.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ WRITEUP = Path("WRITEUP.md")
 # (integers are left out: a table's "8 clients" or "50 queries" would match anything).
 FIGURE = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})*\.\d+%?|(?<![\w.])\d+\.\d+%?")
 SEPARATOR_ROW = re.compile(r"^\|[\s|:-]+\|$")
+# A markdown link or image and its target.
+LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]*)[^)]*\)")
 
 
 class JobSummaryError(AssertionError):
@@ -60,6 +64,13 @@ def check_job_summary(project: Path, step_summary: str, since: float) -> None:
     if headline not in step_summary:
         raise JobSummaryError(
             f"$GITHUB_STEP_SUMMARY does not hold {SUMMARY}:\n{step_summary[:2000]!r}"
+        )
+    relative = [
+        target for target in LINK.findall(step_summary) if not target.startswith("https://")
+    ]
+    if relative:
+        raise JobSummaryError(
+            f"$GITHUB_STEP_SUMMARY links {relative}: not absolute, they lead nowhere"
         )
     rows = table_rows(headline)
     if not rows:

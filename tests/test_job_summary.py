@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import time
@@ -72,6 +73,16 @@ def test_a_write_up_without_markers_is_caught(tmp_path: Path) -> None:
     (project / "WRITEUP.md").write_text("# Write-up\n\n## Results\n\n| roc_auc | 0.7719 |\n")
     with pytest.raises(JobSummaryError, match="no results markers"):
         check_job_summary(project, summary_of(project), since=0)
+
+
+def test_a_link_to_a_repository_path_is_caught(tmp_path: Path) -> None:
+    headline = f"{HEADLINE}\nEvery configuration: [reports/RESULTS.md](reports/RESULTS.md).\n"
+    project = write_project(tmp_path, headline=headline)
+    with pytest.raises(JobSummaryError, match=r"links \['reports/RESULTS.md'\]: not absolute"):
+        check_job_summary(project, summary_of(project), since=0)
+    absolute = "See [the run](https://github.com/o/r/actions/runs/1)."
+    project_ok = write_project(tmp_path / "ok", headline=f"{HEADLINE}\n{absolute}\n")
+    check_job_summary(project_ok, summary_of(project_ok), since=0)
 
 
 def test_reports_older_than_the_run_are_caught(tmp_path: Path) -> None:
@@ -149,7 +160,32 @@ def test_make_summary_prints_without_a_job_summary(rendered: Path) -> None:
     assert summary_of(rendered) in make_summary(rendered, None)
 
 
-def test_the_ci_workflow_ends_its_checks_with_the_summary_step(rendered: Path) -> None:
+def test_the_ci_workflow_ends_its_checks_with_the_summary_and_a_link_to_the_reports(
+    rendered: Path, tmp_path: Path
+) -> None:
     steps = harness.job_run_steps(harness.ci_jobs(rendered)["checks"])
-    assert steps[-1] == harness.SUMMARY_STEP
-    assert steps.index("make test") < steps.index(harness.SUMMARY_STEP)
+    assert steps.index("make test") < steps.index(harness.SUMMARY_STEP) == len(steps) - 2
+    step_summary = tmp_path / "step_summary.md"
+    step_summary.touch()
+    env = {**os.environ, **harness.GITHUB_RUN_ENV, "GITHUB_STEP_SUMMARY": str(step_summary)}
+    harness.run(steps[-1], rendered, env)
+    assert job_summary.LINK.findall(step_summary.read_text()) == [
+        "https://github.com/student/project/actions/runs/1234567890"
+    ]
+
+
+def test_the_summary_shows_links_to_repository_paths_as_text(rendered: Path) -> None:
+    package = next(p for p in (rendered / "src").iterdir() if (p / "readme_results.py").is_file())
+    spec = importlib.util.spec_from_file_location("readme_results", package / "readme_results.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    summary = rendered / "reports" / "LINKS.md"
+    section = (
+        "![plot](reports/plot.png)\nAll of it: [reports/RESULTS.md](reports/RESULTS.md), "
+        "[the docs](https://example.org/docs) and [below](#targets).\n"
+    )
+    module.publish_headline(section, summary)
+    assert summary.read_text().splitlines()[2:] == [
+        "All of it: reports/RESULTS.md, [the docs](https://example.org/docs) and [below](#targets)."
+    ]
