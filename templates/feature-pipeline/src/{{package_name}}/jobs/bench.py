@@ -5,6 +5,8 @@ scheduled batch job costs. The serving path is timed per request, and the batch/
 says how much a vectorised SQL engine buys over per-entity Python for the same feature vectors.
 The offline build is also measured at 100k and 1M events (10M with --with-10m), and the result
 states each speed target (TARGETS) next to what was measured, with the machine's load average.
+With the `feast` extra, Feast's training set, materialisation and online lookup are timed beside
+the pipeline's on the same data (bench_feast.py).
 """
 
 import os
@@ -29,6 +31,7 @@ from ..online.store import OnlineStore
 from ..settings import Settings
 from ..source.synthetic import generate_events
 from . import steps
+from .bench_feast import FeastBench, bench_feast, format_feast
 from .bench_serving import ServingBench, bench_serving
 
 # Offline build (features + training set, DuckDB) at these event counts; --with-10m adds 10M.
@@ -96,6 +99,7 @@ class BenchResult(BaseModel):
     batch_over_serving: float
     scaling: list[ScalingPoint]
     serving: ServingBench
+    feast: FeastBench | None = None  # None: the feast extra is not installed
     targets: list[Target]
 
 
@@ -157,6 +161,7 @@ def run_bench(
         ]
         p50, p99 = _serving_latency_us(local)
         serving = bench_serving(local, lookups, skew_rows, runs)
+        feast = bench_feast(local, runs, lookups)
         per_user = raw_rows / settings.n_users
         scaling = [_scaling_point(local, n, per_user, scaling_runs) for n in scaling_events]
     result = BenchResult(
@@ -178,6 +183,7 @@ def run_bench(
         batch_over_serving=(snapshots / features_s) / (1e6 / p50),
         scaling=scaling,
         serving=serving,
+        feast=feast,
         targets=targets(scaling, serving),
     )
     write_json(settings.reports_dir / "bench.json", result.model_dump(mode="json"))
@@ -350,6 +356,7 @@ def format_bench(result: BenchResult) -> str:
         f"served skew check on {result.serving.skew_check_rows:,} logged lookups: "
         f"{result.serving.skew_check_s:.2f} s"
     )
+    lines.extend(format_feast(result.feast))
     for t in result.targets:
         lines.append(f"target: {t.name} under {_seconds(t.limit_s)}: {_verdict(t)}")
     lines.append(

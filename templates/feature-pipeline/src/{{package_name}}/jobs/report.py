@@ -312,6 +312,47 @@ def _throughput(bench: dict[str, Any] | None) -> list[str]:
         f"Served skew check on {bench['serving']['skew_check_rows']:,} logged lookups: "
         f"{bench['serving']['skew_check_s']:.2f} s (median of 3).",
         "",
+        *_feast(bench.get("feast")),
+    ]
+
+
+def _feast(feast: dict[str, Any] | None) -> list[str]:
+    """Feast beside the pipeline on the bench's data (jobs/bench_feast.py)."""
+    lines = ["### Against Feast", ""]
+    if feast is None:
+        return [
+            *lines,
+            "Not timed: the `feast` extra was not installed when `make bench` ran "
+            "(`uv sync --extra feast`; `make setup` installs every extra).",
+            "",
+        ]
+    rows = [
+        ("training set (point-in-time join)", "training_set"),
+        ("online store load (materialise)", "materialize"),
+    ]
+    pipeline_lookup, feast_lookup = feast["lookups"]
+    return [
+        *lines,
+        f"The same features through the Feast {feast['feast_version']} repository `make feast`"
+        f" writes (local provider, file offline store, SQLite online store), on the bench's data:"
+        f" {feast['labels']:,} labels, {feast['users']:,} users; medians of {feast['runs']}"
+        " alternating pairs. tests/test_feast_repo.py proves the answers equal.",
+        "",
+        "| step | pipeline s | Feast s | Feast / pipeline |",
+        "|---|---:|---:|---:|",
+        *[
+            f"| {name} | {feast[key + '_pipeline_s']:.3f} | {feast[key + '_feast_s']:.3f} | "
+            f"{feast[key + '_feast_s'] / feast[key + '_pipeline_s']:.1f}x |"
+            for name, key in rows
+        ],
+        "",
+        "| one entity's online lookup | p50 ms | p99 ms |",
+        "|---|---:|---:|",
+        *[
+            f"| {x['path']} | {x['p50_ms']:.3f} | {x['p99_ms']:.3f} |"
+            for x in (pipeline_lookup, feast_lookup)
+        ],
+        "",
     ]
 
 

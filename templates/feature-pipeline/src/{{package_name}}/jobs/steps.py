@@ -7,7 +7,7 @@ generate -> ingest -> features -> training-set -> train -> materialize -> parity
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -183,16 +183,19 @@ def feast_apply(settings: Settings) -> Path:
             "feast: not installed; install the extra with `uv sync --extra feast` "
             "(make setup installs every extra)"
         ) from err
+    since, until = snapshot_window(settings)
+    repo = feast_repo.write_repo(settings)
+    feast_repo.apply_and_materialize(repo, since, until)
+    return repo
+
+
+def snapshot_window(settings: Settings) -> tuple[datetime, datetime]:
+    """The window Feast materialises: every snapshot, as the pipeline's own materialize reads
+    them; it ends a second past the newest, as Feast has counted its end both in and out."""
     as_of = pd.read_parquet(
         _existing(settings.offline_features_path, "features"), columns=["as_of"]
     )["as_of"]
-    repo = feast_repo.write_repo(settings)
-    # Every snapshot, as the pipeline's own materialize reads them; the window ends a second past
-    # the newest, as Feast has counted its end both in and out.
-    feast_repo.apply_and_materialize(
-        repo, as_of.min().to_pydatetime(), as_of.max().to_pydatetime() + timedelta(seconds=1)
-    )
-    return repo
+    return as_of.min().to_pydatetime(), as_of.max().to_pydatetime() + timedelta(seconds=1)
 
 
 def stored_vectors(settings: Settings) -> dict[str, list[FeatureVector]]:
