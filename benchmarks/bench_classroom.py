@@ -12,6 +12,7 @@ more with two students whose code hangs with SIGALRM blocked (so only the run's 
 
     python benchmarks/bench_classroom.py [--runs 3] [--sizes 30,300] [--update-sizes 30,300]
                                          [--update-runs N] [--grade-sizes 30,300]
+                                         [--hang-runs N]
 
 Targets (issue 8): `classroom new` for 30 students under 30 s, for 300 under 3 minutes; (issue 18)
 the sandbox costs under 15% of the grading time; (issue 20) `classroom update` for 300 under 90 s.
@@ -112,6 +113,7 @@ def bench(
     update_sizes: set[int],
     update_runs: int,
     grade_sizes: list[int],
+    hang_runs: int,
 ) -> None:
     mlpath(env, "list")  # place the template history once
     print(
@@ -158,7 +160,7 @@ def bench(
             verdict = "OK" if statistics.median(updates) < update_target else "MISSED"
             print(f"  target: classroom update for {size} under {update_target:.0f} s: {verdict}")
     for grade_size in grade_sizes:
-        bench_grade(env, work, grade_size, runs)
+        bench_grade(env, work, grade_size, runs, hang_runs)
 
 
 def row(name: str, size: int, values: list[float], before: str) -> float:
@@ -177,29 +179,31 @@ def hang(env: dict[str, str], project: Path) -> None:
     git(project, "commit", "-qam", "hangs")
 
 
-def bench_grade(env: dict[str, str], work: Path, size: int, runs: int) -> None:
+def bench_grade(env: dict[str, str], work: Path, size: int, runs: int, hang_runs: int) -> None:
     out, _ = new_class(env, work, size, f"grade-{size}", "--exercises")
     build = mlpath(env, "classroom", "grade", str(out))  # builds the shared environment
     print(f"{'  first grade, building the env':<34}{size:>9}{build:>10.1f}")
     on: list[float] = []
     off: list[float] = []
     before = load()
-    for _ in range(runs):  # alternate, so a change in the machine's load hits both
-        on.append(mlpath(env, "classroom", "grade", str(out)))
-        off.append(mlpath(env, "classroom", "grade", str(out), "--unsafe-no-sandbox"))
+    modes = [(on, ()), (off, ("--unsafe-no-sandbox",))]
+    for run in range(runs):  # alternate (on off, off on, ...): a drift in load hits both alike
+        for times, flags in modes if run % 2 == 0 else modes[::-1]:
+            times.append(mlpath(env, "classroom", "grade", str(out), *flags))
     sandboxed = row("classroom grade (sandbox)", size, on, before)
     unsafe = row("classroom grade (no sandbox)", size, off, before)
     ratio = sandboxed / unsafe
     verdict = "OK" if ratio < SANDBOX_TARGET else "MISSED"
     print(f"  sandbox / no sandbox: {ratio:.2f} (target under {SANDBOX_TARGET:.2f}): {verdict}")
-    for handle in ("s000", "s001"):
-        hang(env, out / handle)
-    before = load()
-    hung = [
-        mlpath(env, "classroom", "grade", str(out), "--timeout", str(HANG_TIMEOUT_S))
-        for _ in range(runs)
-    ]
-    row(f"  grade, 2 hang (--timeout {HANG_TIMEOUT_S})", size, hung, before)
+    if hang_runs:
+        for handle in ("s000", "s001"):
+            hang(env, out / handle)
+        before = load()
+        hung = [
+            mlpath(env, "classroom", "grade", str(out), "--timeout", str(HANG_TIMEOUT_S))
+            for _ in range(hang_runs)
+        ]
+        row(f"  grade, 2 hang (--timeout {HANG_TIMEOUT_S})", size, hung, before)
     shutil.rmtree(out)
 
 
@@ -210,6 +214,7 @@ def main() -> None:
     parser.add_argument("--grade-sizes", default="30", help="class sizes to time grade on")
     parser.add_argument("--update-sizes", default="30,300", help="class sizes to time update on")
     parser.add_argument("--update-runs", type=int, default=None, help="default: --runs")
+    parser.add_argument("--hang-runs", type=int, default=None, help="default: --runs; 0 skips")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mlpath-bench-classroom-") as tmp:
         root = Path(tmp)
@@ -225,7 +230,10 @@ def main() -> None:
         update_sizes = {int(size) for size in args.update_sizes.split(",") if size}
         update_runs = args.runs if args.update_runs is None else args.update_runs
         grade_sizes = [int(size) for size in args.grade_sizes.split(",") if size]
-        bench(env, root / "work", sizes, args.runs, update_sizes, update_runs, grade_sizes)
+        hang_runs = args.runs if args.hang_runs is None else args.hang_runs
+        bench(
+            env, root / "work", sizes, args.runs, update_sizes, update_runs, grade_sizes, hang_runs
+        )
 
 
 if __name__ == "__main__":
